@@ -1,0 +1,469 @@
+//! Building a [`Client`]: the instance URL, the token, timeouts and TLS.
+//!
+//! progenitor's own `Client::new` sets a 15-second total timeout, which cuts off
+//! any long log download, and puts nothing in place for GitLab's token headers.
+//! This builder makes the HTTP client itself and hands the token to the request
+//! hooks (`src/hooks.rs`), so that it never sits in a default header that a
+//! redirect could carry to another host.
+
+use std::{fmt, time::Duration};
+
+use reqwest::header::{HeaderName, HeaderValue};
+
+use crate::Client;
+
+/// How long to wait for a TCP and TLS connection by default.
+const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long a response may stay silent by default. It bounds the gap between
+/// two reads, never a whole download, so a multi-gigabyte log is not cut off.
+const DEFAULT_READ_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// A credential for GitLab's API. Its value never appears in `Debug`,
+/// `Display` or any error of this crate.
+#[derive(Clone)]
+pub(crate) struct Credential {
+    kind: TokenKind,
+    header: HeaderName,
+    value: HeaderValue,
+}
+
+/// The kinds of token GitLab accepts, each in its own header.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TokenKind {
+    /// A personal, project or group access token, sent as `PRIVATE-TOKEN`.
+    Private,
+    /// A CI job token (`CI_JOB_TOKEN`), sent as `JOB-TOKEN`.
+    Job,
+    /// An OAuth 2 access token, sent as `Authorization: Bearer`.
+    OAuth,
+}
+
+impl TokenKind {
+    fn header(self) -> HeaderName {
+        match self {
+            TokenKind::Private => HeaderName::from_static("private-token"),
+            TokenKind::Job => HeaderName::from_static("job-token"),
+            TokenKind::OAuth => reqwest::header::AUTHORIZATION,
+        }
+    }
+}
+
+impl fmt::Display for TokenKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            TokenKind::Private => "private token",
+            TokenKind::Job => "job token",
+            TokenKind::OAuth => "OAuth token",
+        })
+    }
+}
+
+impl Credential {
+    fn new(kind: TokenKind, token: &str) -> Result<Self, ConfigError> {
+        let text = match kind {
+            TokenKind::OAuth => format!("Bearer {token}"),
+            TokenKind::Private | TokenKind::Job => token.to_owned(),
+        };
+        if token.is_empty() {
+            return Err(ConfigError::InvalidToken {
+                kind,
+                reason: "it is empty",
+            });
+        }
+        let mut value = HeaderValue::from_str(&text).map_err(|_| ConfigError::InvalidToken {
+            kind,
+            reason: "it holds characters an HTTP header cannot carry",
+        })?;
+        // reqwest and http print a sensitive value as `Sensitive`.
+        value.set_sensitive(true);
+        Ok(Credential {
+            kind,
+            header: kind.header(),
+            value,
+        })
+    }
+
+    pub(crate) fn header(&self) -> (&HeaderName, &HeaderValue) {
+        (&self.header, &self.value)
+    }
+
+    pub(crate) fn kind(&self) -> TokenKind {
+        self.kind
+    }
+}
+
+impl fmt::Debug for Credential {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} (redacted)", self.kind)
+    }
+}
+
+/// What a [`Client`] carries besides its HTTP client: the credential and how to
+/// treat redirects. Made by [`ClientBuilder`]; opaque to users.
+#[derive(Clone, Debug)]
+pub struct ClientState {
+    pub(crate) credential: Option<Credential>,
+    pub(crate) max_redirects: usize,
+}
+
+/// Why a [`Client`] could not be built. Never contains a token.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// The instance URL is not usable.
+    InvalidUrl {
+        /// The URL as given, with any password removed.
+        url: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// An environment variable that [`Client::from_ci_env`] needs is not set.
+    MissingEnv {
+        /// The variable's name.
+        name: &'static str,
+    },
+    /// A token cannot be sent; its value is not repeated here.
+    InvalidToken {
+        /// Which kind of token it was.
+        kind: TokenKind,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+    /// The HTTP client could not be set up (TLS backend, certificates).
+    Http(reqwest::Error),
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ConfigError::InvalidUrl { url, reason } => {
+                write!(f, "invalid GitLab URL `{url}`: {reason}")
+            }
+            ConfigError::MissingEnv { name } => write!(
+                f,
+                "environment variable {name} is not set (Client::from_ci_env works only inside a GitLab CI job)"
+            ),
+            ConfigError::InvalidToken { kind, reason } => {
+                write!(f, "the {kind} cannot be used: {reason}")
+            }
+            ConfigError::Http(e) => write!(f, "cannot set up the HTTP client: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for ConfigError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            ConfigError::Http(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+/// Configures and builds a [`Client`]; start with [`Client::builder`].
+pub struct ClientBuilder {
+    url: String,
+    credential: Option<Result<Credential, ConfigError>>,
+    connect_timeout: Duration,
+    read_timeout: Duration,
+    user_agent: String,
+    #[cfg(any(feature = "rustls", feature = "native-tls"))]
+    root_certificates: Vec<Vec<u8>>,
+}
+
+impl fmt::Debug for ClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let credential = match &self.credential {
+            None => "none".to_owned(),
+            Some(Ok(c)) => format!("{c:?}"),
+            Some(Err(_)) => "invalid".to_owned(),
+        };
+        f.debug_struct("ClientBuilder")
+            .field("url", &self.url)
+            .field("credential", &credential)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("read_timeout", &self.read_timeout)
+            .field("user_agent", &self.user_agent)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ClientBuilder {
+    fn new(url: &str) -> Self {
+        ClientBuilder {
+            url: url.to_owned(),
+            credential: None,
+            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+            read_timeout: DEFAULT_READ_TIMEOUT,
+            user_agent: concat!("gitlab-jobs/", env!("CARGO_PKG_VERSION")).to_owned(),
+            #[cfg(any(feature = "rustls", feature = "native-tls"))]
+            root_certificates: Vec::new(),
+        }
+    }
+
+    fn credential(mut self, kind: TokenKind, token: &str) -> Self {
+        self.credential = Some(Credential::new(kind, token));
+        self
+    }
+
+    /// Authenticate with a personal, project or group access token (`PRIVATE-TOKEN`).
+    pub fn private_token(self, token: impl AsRef<str>) -> Self {
+        self.credential(TokenKind::Private, token.as_ref())
+    }
+
+    /// Authenticate with a CI job token (`JOB-TOKEN`). GitLab accepts it only
+    /// for `list_project_jobs`, `get_current_job` and `get_allowed_agents`.
+    pub fn job_token(self, token: impl AsRef<str>) -> Self {
+        self.credential(TokenKind::Job, token.as_ref())
+    }
+
+    /// Authenticate with an OAuth 2 access token (`Authorization: Bearer`).
+    pub fn oauth_token(self, token: impl AsRef<str>) -> Self {
+        self.credential(TokenKind::OAuth, token.as_ref())
+    }
+
+    /// The longest the server may stay silent: waiting for a response to begin,
+    /// or between two chunks of a body. It never limits a whole download.
+    /// Defaults to 60 seconds.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.read_timeout = timeout;
+        self
+    }
+
+    /// The longest a TCP and TLS connection may take. Defaults to 30 seconds.
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// The `User-Agent` header; defaults to `gitlab-jobs/<version>`.
+    pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
+        self.user_agent = user_agent.into();
+        self
+    }
+
+    /// Trust another root certificate (PEM), for instances behind a private CA.
+    #[cfg(any(feature = "rustls", feature = "native-tls"))]
+    pub fn root_certificate_pem(mut self, pem: impl Into<Vec<u8>>) -> Self {
+        self.root_certificates.push(pem.into());
+        self
+    }
+
+    /// Builds the client, or says what is wrong with the configuration.
+    pub fn build(self) -> Result<Client, ConfigError> {
+        let baseurl = api_base_url(&self.url)?;
+        let credential = self.credential.transpose()?;
+        let user_agent =
+            HeaderValue::from_str(&self.user_agent).map_err(|_| ConfigError::InvalidUrl {
+                url: redact(&self.url),
+                reason: "the user agent holds characters an HTTP header cannot carry".into(),
+            })?;
+        #[allow(unused_mut)]
+        let mut http = reqwest::Client::builder()
+            .user_agent(user_agent)
+            .connect_timeout(self.connect_timeout)
+            .read_timeout(self.read_timeout)
+            // Redirects are followed by the hooks, which drop the token when
+            // the next hop is on another origin (reqwest keeps custom headers).
+            .redirect(reqwest::redirect::Policy::none());
+        #[cfg(any(feature = "rustls", feature = "native-tls"))]
+        if !self.root_certificates.is_empty() {
+            let certs = self
+                .root_certificates
+                .iter()
+                .map(|pem| reqwest::Certificate::from_pem(pem))
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(ConfigError::Http)?;
+            http = http.tls_certs_merge(certs);
+        }
+        let http = http.build().map_err(ConfigError::Http)?;
+        Ok(Client::new_with_client(
+            &baseurl,
+            http,
+            ClientState {
+                credential,
+                max_redirects: 10,
+            },
+        ))
+    }
+}
+
+impl Client {
+    /// Starts configuring a client for a GitLab instance.
+    ///
+    /// `url` is the instance (`https://gitlab.example.com`, or with a path
+    /// prefix such as `https://example.com/gitlab`), with or without `/api/v4`
+    /// and a trailing slash.
+    pub fn builder(url: impl AsRef<str>) -> ClientBuilder {
+        ClientBuilder::new(url.as_ref())
+    }
+
+    /// A client for code running inside a GitLab CI job: the API URL from
+    /// `CI_API_V4_URL` and the job token from `CI_JOB_TOKEN`.
+    pub fn from_ci_env() -> Result<Client, ConfigError> {
+        Self::from_ci_vars(|name| std::env::var(name).ok())
+    }
+
+    /// [`Client::from_ci_env`] over any source of variables, so that it can be
+    /// tested without touching the process environment.
+    pub(crate) fn from_ci_vars(
+        var: impl Fn(&str) -> Option<String>,
+    ) -> Result<Client, ConfigError> {
+        let lookup = |name: &'static str| {
+            var(name)
+                .filter(|v| !v.is_empty())
+                .ok_or(ConfigError::MissingEnv { name })
+        };
+        let url = lookup("CI_API_V4_URL")?;
+        let token = lookup("CI_JOB_TOKEN")?;
+        Client::builder(url).job_token(token).build()
+    }
+
+    /// The API root this client sends requests to, ending in `/api/v4`.
+    pub fn api_url(&self) -> &str {
+        &self.baseurl
+    }
+
+    /// Which kind of token the client sends, if any. A job token reaches only
+    /// `list_project_jobs`, `get_current_job` and `get_allowed_agents`.
+    pub fn token_kind(&self) -> Option<TokenKind> {
+        self.inner.credential.as_ref().map(Credential::kind)
+    }
+}
+
+/// Turns what a user calls their GitLab URL into the API root, `…/api/v4`
+/// without a trailing slash.
+pub(crate) fn api_base_url(input: &str) -> Result<String, ConfigError> {
+    let invalid = |reason: &str| ConfigError::InvalidUrl {
+        url: redact(input),
+        reason: reason.to_owned(),
+    };
+    let url = reqwest::Url::parse(input.trim()).map_err(|e| invalid(&e.to_string()))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(invalid("the scheme must be http or https"));
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(invalid("it has no host"));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(invalid(
+            "it holds credentials; pass the token to the builder instead",
+        ));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(invalid("it must not have a query or a fragment"));
+    }
+    let mut base = url.as_str().trim_end_matches('/').to_owned();
+    if !base.ends_with("/api/v4") {
+        base.push_str("/api/v4");
+    }
+    Ok(base)
+}
+
+/// The URL without a password, for error messages.
+fn redact(input: &str) -> String {
+    match reqwest::Url::parse(input.trim()) {
+        Ok(mut url) if url.password().is_some() => {
+            let _ = url.set_password(Some("redacted"));
+            url.to_string()
+        }
+        Ok(_) => input.trim().to_owned(),
+        Err(_) if input.contains('@') => {
+            "(unparsable URL, not shown as it may hold credentials)".to_owned()
+        }
+        Err(_) => input.trim().to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn instance_url_becomes_the_api_root_in_every_spelling() {
+        for input in [
+            "https://gitlab.example.com",
+            "https://gitlab.example.com/",
+            "https://gitlab.example.com/api/v4",
+            "https://gitlab.example.com/api/v4/",
+            " https://gitlab.example.com/ ",
+        ] {
+            assert_eq!(
+                api_base_url(input).unwrap(),
+                "https://gitlab.example.com/api/v4",
+                "{input}"
+            );
+        }
+        assert_eq!(
+            api_base_url("http://example.com/gitlab/").unwrap(),
+            "http://example.com/gitlab/api/v4"
+        );
+        assert_eq!(
+            api_base_url("http://127.0.0.1:8080").unwrap(),
+            "http://127.0.0.1:8080/api/v4"
+        );
+    }
+
+    #[test]
+    fn unusable_urls_are_refused_with_a_reason_and_no_password() {
+        let err = api_base_url("ftp://gitlab.example.com")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("scheme"), "{err}");
+        let err = api_base_url("gitlab.example.com").unwrap_err().to_string();
+        assert!(err.contains("invalid GitLab URL"), "{err}");
+        let err = api_base_url("https://u:hunter2@gitlab.example.com")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("credentials") && !err.contains("hunter2"),
+            "{err}"
+        );
+        let err = api_base_url("https://gitlab.example.com/?private_token=x")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("query"), "{err}");
+    }
+
+    #[test]
+    fn ci_env_names_the_missing_variable() {
+        let err = Client::from_ci_vars(|_| None).unwrap_err().to_string();
+        assert!(err.contains("CI_API_V4_URL"), "{err}");
+        let err = Client::from_ci_vars(|n| {
+            (n == "CI_API_V4_URL").then(|| "https://gitlab.example.com/api/v4".into())
+        })
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("CI_JOB_TOKEN"), "{err}");
+        let client = Client::from_ci_vars(|n| {
+            Some(if n == "CI_API_V4_URL" {
+                "https://gitlab.example.com/api/v4".into()
+            } else {
+                "jt-secret".into()
+            })
+        })
+        .unwrap();
+        assert_eq!(client.api_url(), "https://gitlab.example.com/api/v4");
+        assert_eq!(client.token_kind(), Some(TokenKind::Job));
+    }
+
+    #[test]
+    fn tokens_never_show_in_debug_or_errors() {
+        let secret = "glpat-very-secret-value";
+        let builder = Client::builder("https://gitlab.example.com").private_token(secret);
+        assert!(!format!("{builder:?}").contains(secret));
+        let client = builder.build().unwrap();
+        let debug = format!("{client:?}");
+        assert!(!debug.contains(secret), "{debug}");
+        assert!(debug.contains("private token (redacted)"), "{debug}");
+        let err = Client::builder("https://gitlab.example.com")
+            .oauth_token("bad\ntoken-secret")
+            .build()
+            .unwrap_err();
+        assert!(
+            !err.to_string().contains("token-secret")
+                && !format!("{err:?}").contains("token-secret")
+        );
+    }
+}

@@ -1,0 +1,23 @@
+#![doc = include_str!("../README.md")]
+#![warn(missing_docs)]
+
+mod config;
+mod hooks;
+mod open_enum;
+mod project_id;
+
+pub use config::{ClientBuilder, ClientState, ConfigError, TokenKind};
+pub use open_enum::{
+    ArtifactFileType, FailureReason, JobScope, JobStatus, PipelineSource, PipelineStatus,
+    RunnerStatus, RunnerType,
+};
+pub use project_id::ProjectId;
+
+/// The client, builders and types that build.rs generates from `spec/openapi.yaml`.
+/// It is private: what users need is re-exported below.
+#[allow(missing_docs, clippy::all, clippy::pedantic, unused_imports)]
+mod generated {
+    include!(concat!(env!("OUT_DIR"), "/gitlab_jobs.rs"));
+}
+
+pub use generated::{ByteStream, Client, ClientInfo, Error, ResponseValue, builder, types};
