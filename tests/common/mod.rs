@@ -1,0 +1,120 @@
+//! Helpers shared by the integration tests: fixtures, clients pointed at a mock
+//! GitLab, and the round-trip comparison that proves a typed value kept all data.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+
+use gitlab_jobs::Client;
+use httpmock::MockServer;
+use serde_json::Value;
+
+pub const PRIVATE_TOKEN: &str = "glpat-test-token-0123456789";
+pub const JOB_TOKEN: &str = "glcbt-64_test-job-token";
+pub const OAUTH_TOKEN: &str = "oauth-test-token";
+
+pub fn fixtures_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
+}
+
+/// The text of `tests/fixtures/<rel>`.
+pub fn fixture(rel: &str) -> String {
+    let path = fixtures_dir().join(rel);
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+pub fn fixture_json(rel: &str) -> Value {
+    serde_json::from_str(&fixture(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"))
+}
+
+/// The docs versions that have extracted fixtures, oldest name first.
+pub fn docs_versions() -> Vec<String> {
+    let mut versions: Vec<String> = std::fs::read_dir(fixtures_dir().join("docs"))
+        .expect("tests/fixtures/docs")
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    versions.sort();
+    assert_eq!(
+        versions.len(),
+        5,
+        "one fixture folder per vendored docs page"
+    );
+    versions
+}
+
+/// A client for the mock server, authenticated with a private token.
+pub fn client(server: &MockServer) -> Client {
+    Client::builder(server.base_url())
+        .private_token(PRIVATE_TOKEN)
+        .build()
+        .unwrap()
+}
+
+/// A JSON response as GitLab sends it.
+pub fn json_response(then: httpmock::Then, status: u16, body: &str) -> httpmock::Then {
+    then.status(status)
+        .header("content-type", "application/json")
+        .body(body)
+}
+
+/// Asserts that `typed`, serialized back, says what `original` said. `null`,
+/// an absent key and an empty array or object count as the same (the types
+/// skip empty values when serializing); timestamps are compared as instants
+/// with their UTC offset, numbers as numbers (`0.010` is `0.01`).
+pub fn assert_round_trip(original: &Value, typed: &impl serde::Serialize) {
+    let back = serde_json::to_value(typed).unwrap();
+    let mut diffs = Vec::new();
+    compare(original, &back, "$", &mut diffs);
+    assert!(
+        diffs.is_empty(),
+        "round trip changed the data:\n{}",
+        diffs.join("\n")
+    );
+}
+
+fn is_empty(v: Option<&Value>) -> bool {
+    match v {
+        None | Some(Value::Null) => true,
+        Some(Value::Array(a)) => a.is_empty(),
+        Some(Value::Object(o)) => o.is_empty(),
+        Some(_) => false,
+    }
+}
+
+pub fn compare(a: &Value, b: &Value, at: &str, diffs: &mut Vec<String>) {
+    match (a, b) {
+        (Value::Object(x), Value::Object(y)) => {
+            for key in x.keys().chain(y.keys().filter(|k| !x.contains_key(*k))) {
+                let (va, vb) = (x.get(key), y.get(key));
+                let here = format!("{at}.{key}");
+                match (is_empty(va), is_empty(vb)) {
+                    (true, true) => {}
+                    (false, true) => diffs.push(format!("{here}: dropped (was {})", va.unwrap())),
+                    (true, false) => diffs.push(format!("{here}: added {}", vb.unwrap())),
+                    (false, false) => compare(va.unwrap(), vb.unwrap(), &here, diffs),
+                }
+            }
+        }
+        (Value::Array(x), Value::Array(y)) => {
+            if x.len() != y.len() {
+                diffs.push(format!("{at}: {} items became {}", x.len(), y.len()));
+            }
+            for (i, (va, vb)) in x.iter().zip(y).enumerate() {
+                compare(va, vb, &format!("{at}[{i}]"), diffs);
+            }
+        }
+        (Value::Number(x), Value::Number(y)) if x.as_f64() == y.as_f64() => {}
+        (Value::String(x), Value::String(y)) if x == y || same_instant(x, y) => {}
+        _ if a == b => {}
+        _ => diffs.push(format!("{at}: {a} became {b}")),
+    }
+}
+
+fn same_instant(x: &str, y: &str) -> bool {
+    match (
+        chrono::DateTime::parse_from_rfc3339(x),
+        chrono::DateTime::parse_from_rfc3339(y),
+    ) {
+        (Ok(a), Ok(b)) => a == b && a.offset() == b.offset(),
+        _ => false,
+    }
+}
