@@ -66,10 +66,7 @@ impl Credential {
             TokenKind::Private | TokenKind::Job => token.to_owned(),
         };
         if token.is_empty() {
-            return Err(ConfigError::InvalidToken {
-                kind,
-                reason: "it is empty",
-            });
+            return Err(ConfigError::InvalidToken { kind, reason: "it is empty" });
         }
         let mut value = HeaderValue::from_str(&text).map_err(|_| ConfigError::InvalidToken {
             kind,
@@ -77,11 +74,7 @@ impl Credential {
         })?;
         // reqwest and http print a sensitive value as `Sensitive`.
         value.set_sensitive(true);
-        Ok(Credential {
-            kind,
-            header: kind.header(),
-            value,
-        })
+        Ok(Credential { kind, header: kind.header(), value })
     }
 
     pub(crate) fn header(&self) -> (&HeaderName, &HeaderValue) {
@@ -254,11 +247,10 @@ impl ClientBuilder {
     pub fn build(self) -> Result<Client, ConfigError> {
         let baseurl = api_base_url(&self.url)?;
         let credential = self.credential.transpose()?;
-        let user_agent =
-            HeaderValue::from_str(&self.user_agent).map_err(|_| ConfigError::InvalidUrl {
-                url: redact(&self.url),
-                reason: "the user agent holds characters an HTTP header cannot carry".into(),
-            })?;
+        let user_agent = HeaderValue::from_str(&self.user_agent).map_err(|_| ConfigError::InvalidUrl {
+            url: redact(&self.url),
+            reason: "the user agent holds characters an HTTP header cannot carry".into(),
+        })?;
         #[allow(unused_mut)]
         let mut http = reqwest::Client::builder()
             .user_agent(user_agent)
@@ -278,14 +270,7 @@ impl ClientBuilder {
             http = http.tls_certs_merge(certs);
         }
         let http = http.build().map_err(ConfigError::Http)?;
-        Ok(Client::new_with_client(
-            &baseurl,
-            http,
-            ClientState {
-                credential,
-                max_redirects: 10,
-            },
-        ))
+        Ok(Client::new_with_client(&baseurl, http, ClientState { credential, max_redirects: 10 }))
     }
 }
 
@@ -307,14 +292,8 @@ impl Client {
 
     /// [`Client::from_ci_env`] over any source of variables, so that it can be
     /// tested without touching the process environment.
-    pub(crate) fn from_ci_vars(
-        var: impl Fn(&str) -> Option<String>,
-    ) -> Result<Client, ConfigError> {
-        let lookup = |name: &'static str| {
-            var(name)
-                .filter(|v| !v.is_empty())
-                .ok_or(ConfigError::MissingEnv { name })
-        };
+    pub(crate) fn from_ci_vars(var: impl Fn(&str) -> Option<String>) -> Result<Client, ConfigError> {
+        let lookup = |name: &'static str| var(name).filter(|v| !v.is_empty()).ok_or(ConfigError::MissingEnv { name });
         let url = lookup("CI_API_V4_URL")?;
         let token = lookup("CI_JOB_TOKEN")?;
         Client::builder(url).job_token(token).build()
@@ -335,10 +314,7 @@ impl Client {
 /// Turns what a user calls their GitLab URL into the API root, `…/api/v4`
 /// without a trailing slash.
 pub(crate) fn api_base_url(input: &str) -> Result<String, ConfigError> {
-    let invalid = |reason: &str| ConfigError::InvalidUrl {
-        url: redact(input),
-        reason: reason.to_owned(),
-    };
+    let invalid = |reason: &str| ConfigError::InvalidUrl { url: redact(input), reason: reason.to_owned() };
     let url = reqwest::Url::parse(input.trim()).map_err(|e| invalid(&e.to_string()))?;
     if !matches!(url.scheme(), "http" | "https") {
         return Err(invalid("the scheme must be http or https"));
@@ -347,9 +323,7 @@ pub(crate) fn api_base_url(input: &str) -> Result<String, ConfigError> {
         return Err(invalid("it has no host"));
     }
     if !url.username().is_empty() || url.password().is_some() {
-        return Err(invalid(
-            "it holds credentials; pass the token to the builder instead",
-        ));
+        return Err(invalid("it holds credentials; pass the token to the builder instead"));
     }
     if url.query().is_some() || url.fragment().is_some() {
         return Err(invalid("it must not have a query or a fragment"));
@@ -369,9 +343,7 @@ fn redact(input: &str) -> String {
             url.to_string()
         }
         Ok(_) => input.trim().to_owned(),
-        Err(_) if input.contains('@') => {
-            "(unparsable URL, not shown as it may hold credentials)".to_owned()
-        }
+        Err(_) if input.contains('@') => "(unparsable URL, not shown as it may hold credentials)".to_owned(),
         Err(_) => input.trim().to_owned(),
     }
 }
@@ -389,40 +361,21 @@ mod tests {
             "https://gitlab.example.com/api/v4/",
             " https://gitlab.example.com/ ",
         ] {
-            assert_eq!(
-                api_base_url(input).unwrap(),
-                "https://gitlab.example.com/api/v4",
-                "{input}"
-            );
+            assert_eq!(api_base_url(input).unwrap(), "https://gitlab.example.com/api/v4", "{input}");
         }
-        assert_eq!(
-            api_base_url("http://example.com/gitlab/").unwrap(),
-            "http://example.com/gitlab/api/v4"
-        );
-        assert_eq!(
-            api_base_url("http://127.0.0.1:8080").unwrap(),
-            "http://127.0.0.1:8080/api/v4"
-        );
+        assert_eq!(api_base_url("http://example.com/gitlab/").unwrap(), "http://example.com/gitlab/api/v4");
+        assert_eq!(api_base_url("http://127.0.0.1:8080").unwrap(), "http://127.0.0.1:8080/api/v4");
     }
 
     #[test]
     fn unusable_urls_are_refused_with_a_reason_and_no_password() {
-        let err = api_base_url("ftp://gitlab.example.com")
-            .unwrap_err()
-            .to_string();
+        let err = api_base_url("ftp://gitlab.example.com").unwrap_err().to_string();
         assert!(err.contains("scheme"), "{err}");
         let err = api_base_url("gitlab.example.com").unwrap_err().to_string();
         assert!(err.contains("invalid GitLab URL"), "{err}");
-        let err = api_base_url("https://u:hunter2@gitlab.example.com")
-            .unwrap_err()
-            .to_string();
-        assert!(
-            err.contains("credentials") && !err.contains("hunter2"),
-            "{err}"
-        );
-        let err = api_base_url("https://gitlab.example.com/?private_token=x")
-            .unwrap_err()
-            .to_string();
+        let err = api_base_url("https://u:hunter2@gitlab.example.com").unwrap_err().to_string();
+        assert!(err.contains("credentials") && !err.contains("hunter2"), "{err}");
+        let err = api_base_url("https://gitlab.example.com/?private_token=x").unwrap_err().to_string();
         assert!(err.contains("query"), "{err}");
     }
 
@@ -430,18 +383,12 @@ mod tests {
     fn ci_env_names_the_missing_variable() {
         let err = Client::from_ci_vars(|_| None).unwrap_err().to_string();
         assert!(err.contains("CI_API_V4_URL"), "{err}");
-        let err = Client::from_ci_vars(|n| {
-            (n == "CI_API_V4_URL").then(|| "https://gitlab.example.com/api/v4".into())
-        })
-        .unwrap_err()
-        .to_string();
+        let err = Client::from_ci_vars(|n| (n == "CI_API_V4_URL").then(|| "https://gitlab.example.com/api/v4".into()))
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("CI_JOB_TOKEN"), "{err}");
         let client = Client::from_ci_vars(|n| {
-            Some(if n == "CI_API_V4_URL" {
-                "https://gitlab.example.com/api/v4".into()
-            } else {
-                "jt-secret".into()
-            })
+            Some(if n == "CI_API_V4_URL" { "https://gitlab.example.com/api/v4".into() } else { "jt-secret".into() })
         })
         .unwrap();
         assert_eq!(client.api_url(), "https://gitlab.example.com/api/v4");
@@ -457,13 +404,7 @@ mod tests {
         let debug = format!("{client:?}");
         assert!(!debug.contains(secret), "{debug}");
         assert!(debug.contains("private token (redacted)"), "{debug}");
-        let err = Client::builder("https://gitlab.example.com")
-            .oauth_token("bad\ntoken-secret")
-            .build()
-            .unwrap_err();
-        assert!(
-            !err.to_string().contains("token-secret")
-                && !format!("{err:?}").contains("token-secret")
-        );
+        let err = Client::builder("https://gitlab.example.com").oauth_token("bad\ntoken-secret").build().unwrap_err();
+        assert!(!err.to_string().contains("token-secret") && !format!("{err:?}").contains("token-secret"));
     }
 }

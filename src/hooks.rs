@@ -13,11 +13,7 @@ use reqwest::{Method, Request, Response, StatusCode, Url, header};
 use crate::{Client, ClientState};
 
 impl ClientHooks<ClientState> for Client {
-    async fn pre<E>(
-        &self,
-        request: &mut Request,
-        _info: &OperationInfo,
-    ) -> Result<(), progenitor_client::Error<E>> {
+    async fn pre<E>(&self, request: &mut Request, _info: &OperationInfo) -> Result<(), progenitor_client::Error<E>> {
         if let Some(credential) = &self.inner.credential {
             let (name, value) = credential.header();
             request.headers_mut().insert(name.clone(), value.clone());
@@ -42,11 +38,7 @@ pub(crate) async fn follow_redirects(
     loop {
         // A request with a streaming body cannot be replayed, and the last hop
         // allowed is not followed: either way the redirect itself is returned.
-        let replay = if hops < max {
-            request.try_clone()
-        } else {
-            None
-        };
+        let replay = if hops < max { request.try_clone() } else { None };
         let response = http.execute(request).await?;
         let Some((next_url, next)) = redirect_target(&response, replay) else {
             return Ok(response);

@@ -8,8 +8,7 @@ mod project_id;
 
 pub use config::{ClientBuilder, ClientState, ConfigError, TokenKind};
 pub use open_enum::{
-    ArtifactFileType, FailureReason, JobScope, JobStatus, PipelineSource, PipelineStatus,
-    RunnerStatus, RunnerType,
+    ArtifactFileType, FailureReason, JobScope, JobStatus, PipelineSource, PipelineStatus, RunnerStatus, RunnerType,
 };
 pub use project_id::ProjectId;
 

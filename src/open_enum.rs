@@ -65,7 +65,8 @@ macro_rules! open_enum {
 
         impl fmt::Display for $name {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(self.as_str())
+                // `pad` honours width and alignment, so `{:<10}` lines up in tables.
+                f.pad(self.as_str())
             }
         }
 
@@ -257,10 +258,7 @@ impl JobStatus {
     /// Whether a job in this status will not change status again by itself
     /// (it may still be retried, which creates a new job).
     pub fn is_finished(&self) -> bool {
-        matches!(
-            self,
-            JobStatus::Success | JobStatus::Failed | JobStatus::Canceled | JobStatus::Skipped
-        )
+        matches!(self, JobStatus::Success | JobStatus::Failed | JobStatus::Canceled | JobStatus::Skipped)
     }
 }
 

@@ -82,10 +82,7 @@ mod tests {
     #[test]
     fn digits_are_an_id_and_anything_else_a_path() {
         assert_eq!(ProjectId::from("42"), ProjectId::Id(42));
-        assert_eq!(
-            ProjectId::from("group/sub/project"),
-            ProjectId::Path("group/sub/project".into())
-        );
+        assert_eq!(ProjectId::from("group/sub/project"), ProjectId::Path("group/sub/project".into()));
         assert_eq!(ProjectId::from("+42"), ProjectId::Path("+42".into()));
         assert_eq!(ProjectId::try_from(7_i32).unwrap(), ProjectId::Id(7));
         assert!(ProjectId::try_from(-1_i64).is_err());

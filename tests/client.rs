@@ -7,17 +7,11 @@ use common::*;
 use gitlab_jobs::{Client, TokenKind};
 use httpmock::prelude::*;
 
-async fn serve_job<'a>(
-    server: &'a MockServer,
-    header: &'static str,
-    value: &'static str,
-) -> httpmock::Mock<'a> {
+async fn serve_job<'a>(server: &'a MockServer, header: &'static str, value: &'static str) -> httpmock::Mock<'a> {
     let body = fixture("real/job_newest.json");
     server
         .mock_async(|when, then| {
-            when.method(GET)
-                .path("/api/v4/projects/1/jobs/2")
-                .header(header, value);
+            when.method(GET).path("/api/v4/projects/1/jobs/2").header(header, value);
             json_response(then, 200, &body);
         })
         .await
@@ -31,18 +25,9 @@ async fn each_token_kind_travels_in_its_own_header() {
     let oauth = serve_job(&server, "authorization", "Bearer oauth-test-token").await;
 
     for client in [
-        Client::builder(server.base_url())
-            .private_token(PRIVATE_TOKEN)
-            .build()
-            .unwrap(),
-        Client::builder(server.base_url())
-            .job_token(JOB_TOKEN)
-            .build()
-            .unwrap(),
-        Client::builder(server.base_url())
-            .oauth_token(OAUTH_TOKEN)
-            .build()
-            .unwrap(),
+        Client::builder(server.base_url()).private_token(PRIVATE_TOKEN).build().unwrap(),
+        Client::builder(server.base_url()).job_token(JOB_TOKEN).build().unwrap(),
+        Client::builder(server.base_url()).oauth_token(OAUTH_TOKEN).build().unwrap(),
     ] {
         client.get_job().id(1).job_id(2).send().await.unwrap();
     }
@@ -62,10 +47,7 @@ async fn a_client_without_token_sends_no_credential_and_names_itself() {
                 .header_missing("private-token")
                 .header_missing("job-token")
                 .header_missing("authorization")
-                .header(
-                    "user-agent",
-                    concat!("gitlab-jobs/", env!("CARGO_PKG_VERSION")),
-                );
+                .header("user-agent", concat!("gitlab-jobs/", env!("CARGO_PKG_VERSION")));
             json_response(then, 200, &fixture("real/job_2021.json"));
         })
         .await;
@@ -82,16 +64,12 @@ async fn the_user_agent_can_be_set() {
     let server = MockServer::start_async().await;
     let mock = server
         .mock_async(|when, then| {
-            when.path("/api/v4/job")
-                .header("user-agent", "flaky-retry-bot/2.1");
+            when.path("/api/v4/job").header("user-agent", "flaky-retry-bot/2.1");
             json_response(then, 200, &fixture("real/job_2021.json"));
         })
         .await;
-    let client = Client::builder(server.base_url())
-        .job_token(JOB_TOKEN)
-        .user_agent("flaky-retry-bot/2.1")
-        .build()
-        .unwrap();
+    let client =
+        Client::builder(server.base_url()).job_token(JOB_TOKEN).user_agent("flaky-retry-bot/2.1").build().unwrap();
     assert_eq!(client.token_kind(), Some(TokenKind::Job));
 
     client.get_current_job().send().await.unwrap();
@@ -107,9 +85,7 @@ async fn a_redirect_to_another_host_does_not_carry_the_token() {
     let signed_url = storage.url("/bucket/8.log?X-Amz-Signature=abc");
     let redirect = gitlab
         .mock_async(|when, then| {
-            when.method(GET)
-                .path("/api/v4/projects/1/jobs/8/trace")
-                .header("private-token", PRIVATE_TOKEN);
+            when.method(GET).path("/api/v4/projects/1/jobs/8/trace").header("private-token", PRIVATE_TOKEN);
             then.status(302).header("location", signed_url.as_str());
         })
         .await;
@@ -121,19 +97,11 @@ async fn a_redirect_to_another_host_does_not_carry_the_token() {
                 .header_missing("private-token")
                 .header_missing("job-token")
                 .header_missing("authorization");
-            then.status(200)
-                .header("content-type", "text/plain")
-                .body(log);
+            then.status(200).header("content-type", "text/plain").body(log);
         })
         .await;
 
-    let response = client(&gitlab)
-        .get_job_trace()
-        .id(1)
-        .job_id(8)
-        .send()
-        .await
-        .unwrap();
+    let response = client(&gitlab).get_job_trace().id(1).job_id(8).send().await.unwrap();
     let bytes = collect(response).await;
 
     redirect.assert_async().await;
@@ -146,30 +114,18 @@ async fn a_redirect_within_the_instance_keeps_the_token() {
     let gitlab = MockServer::start_async().await;
     let redirect = gitlab
         .mock_async(|when, then| {
-            when.method(GET)
-                .path("/api/v4/projects/old%2Fname/jobs/8/trace");
-            then.status(301)
-                .header("location", "/api/v4/projects/new%2Fname/jobs/8/trace");
+            when.method(GET).path("/api/v4/projects/old%2Fname/jobs/8/trace");
+            then.status(301).header("location", "/api/v4/projects/new%2Fname/jobs/8/trace");
         })
         .await;
     let moved = gitlab
         .mock_async(|when, then| {
-            when.method(GET)
-                .path("/api/v4/projects/new%2Fname/jobs/8/trace")
-                .header("private-token", PRIVATE_TOKEN);
-            then.status(200)
-                .header("content-type", "text/plain")
-                .body("ok\n");
+            when.method(GET).path("/api/v4/projects/new%2Fname/jobs/8/trace").header("private-token", PRIVATE_TOKEN);
+            then.status(200).header("content-type", "text/plain").body("ok\n");
         })
         .await;
 
-    let response = client(&gitlab)
-        .get_job_trace()
-        .id("old/name")
-        .job_id(8)
-        .send()
-        .await
-        .unwrap();
+    let response = client(&gitlab).get_job_trace().id("old/name").job_id(8).send().await.unwrap();
 
     assert_eq!(collect(response).await, b"ok\n");
     redirect.assert_async().await;
@@ -182,18 +138,11 @@ async fn endless_redirects_stop_with_the_redirect_as_an_unexpected_response() {
     let mock = gitlab
         .mock_async(|when, then| {
             when.path("/api/v4/projects/1/jobs/8");
-            then.status(302)
-                .header("location", "/api/v4/projects/1/jobs/8");
+            then.status(302).header("location", "/api/v4/projects/1/jobs/8");
         })
         .await;
 
-    let err = client(&gitlab)
-        .get_job()
-        .id(1)
-        .job_id(8)
-        .send()
-        .await
-        .unwrap_err();
+    let err = client(&gitlab).get_job().id(1).job_id(8).send().await.unwrap_err();
 
     assert_eq!(err.status().map(|s| s.as_u16()), Some(302));
     mock.assert_calls_async(11).await;
@@ -211,9 +160,7 @@ async fn errors_carry_the_status_and_never_the_token() {
     server
         .mock_async(|when, then| {
             when.path("/api/v4/projects/1/jobs/502");
-            then.status(502)
-                .header("content-type", "text/html")
-                .body("<html><h1>502 Bad Gateway</h1></html>");
+            then.status(502).header("content-type", "text/html").body("<html><h1>502 Bad Gateway</h1></html>");
         })
         .await;
     server
@@ -225,39 +172,19 @@ async fn errors_carry_the_status_and_never_the_token() {
     let client = client(&server);
 
     for (job_id, status) in [(404, Some(404)), (502, Some(502)), (200, None)] {
-        let err = client
-            .get_job()
-            .id(1)
-            .job_id(job_id)
-            .send()
-            .await
-            .unwrap_err();
+        let err = client.get_job().id(1).job_id(job_id).send().await.unwrap_err();
         assert_eq!(err.status().map(|s| s.as_u16()), status, "{err}");
         for text in [format!("{err}"), format!("{err:?}"), format!("{err:#}")] {
             assert!(!text.contains(PRIVATE_TOKEN), "the token leaked: {text}");
         }
     }
-    let unreachable = Client::builder("http://127.0.0.1:9")
-        .private_token(PRIVATE_TOKEN)
-        .build()
-        .unwrap();
-    let err = unreachable
-        .get_job()
-        .id(1)
-        .job_id(1)
-        .send()
-        .await
-        .unwrap_err();
+    let unreachable = Client::builder("http://127.0.0.1:9").private_token(PRIVATE_TOKEN).build().unwrap();
+    let err = unreachable.get_job().id(1).job_id(1).send().await.unwrap_err();
     assert!(!format!("{err:?}{err:#}").contains(PRIVATE_TOKEN));
 }
 
 async fn collect(response: gitlab_jobs::ResponseValue<gitlab_jobs::ByteStream>) -> Vec<u8> {
     use futures::TryStreamExt;
-    let chunks: Vec<bytes::Bytes> = response
-        .into_inner()
-        .into_inner()
-        .try_collect()
-        .await
-        .unwrap();
+    let chunks: Vec<bytes::Bytes> = response.into_inner().into_inner().try_collect().await.unwrap();
     chunks.concat()
 }

@@ -5,8 +5,7 @@ mod common;
 
 use common::*;
 use gitlab_jobs::{
-    ArtifactFileType, FailureReason, JobScope, JobStatus, PipelineSource, PipelineStatus,
-    RunnerStatus, RunnerType,
+    ArtifactFileType, FailureReason, JobScope, JobStatus, PipelineSource, PipelineStatus, RunnerStatus, RunnerType,
     types::{AllowedAgents, Bridge, Job, PlayedJob},
 };
 
@@ -34,32 +33,14 @@ fn unknown_status_and_failure_reason_parse_and_round_trip_unchanged() {
 
     assert_eq!(job.status, JobStatus::Other("waiting_for_approval".into()));
     assert!(!job.status.is_known());
-    assert_eq!(
-        job.failure_reason,
-        Some(FailureReason::Other("gpu_quota_exceeded".into()))
-    );
-    assert_eq!(
-        job.artifacts.last().unwrap().file_type,
-        ArtifactFileType::Other("sbom_v9".into())
-    );
+    assert_eq!(job.failure_reason, Some(FailureReason::Other("gpu_quota_exceeded".into())));
+    assert_eq!(job.artifacts.last().unwrap().file_type, ArtifactFileType::Other("sbom_v9".into()));
     let pipeline = job.pipeline.as_ref().unwrap();
-    assert_eq!(
-        pipeline.status,
-        PipelineStatus::Other("awaiting_quorum".into())
-    );
-    assert_eq!(
-        pipeline.source,
-        Some(PipelineSource::Other("ai_agent_event".into()))
-    );
+    assert_eq!(pipeline.status, PipelineStatus::Other("awaiting_quorum".into()));
+    assert_eq!(pipeline.source, Some(PipelineSource::Other("ai_agent_event".into())));
     let runner = job.runner.as_ref().unwrap();
-    assert_eq!(
-        runner.status,
-        Some(RunnerStatus::Other("hibernating".into()))
-    );
-    assert_eq!(
-        runner.runner_type,
-        Some(RunnerType::Other("fleet_type".into()))
-    );
+    assert_eq!(runner.status, Some(RunnerStatus::Other("hibernating".into())));
+    assert_eq!(runner.runner_type, Some(RunnerType::Other("fleet_type".into())));
 
     let back = serde_json::to_value(&job).unwrap();
     assert_eq!(back["status"], "waiting_for_approval");
@@ -76,24 +57,11 @@ fn known_values_are_typed_variants_and_print_as_gitlab_writes_them() {
     assert_eq!(job.status, JobStatus::Failed);
     assert!(job.status.is_finished());
     assert_eq!(job.failure_reason, Some(FailureReason::ScriptFailure));
-    assert_eq!(
-        job.failure_reason.as_ref().unwrap().to_string(),
-        "script_failure"
-    );
-    assert_eq!(
-        JobStatus::WaitingForResource.as_str(),
-        "waiting_for_resource"
-    );
-    assert_eq!(
-        "waiting_for_resource".parse::<JobStatus>().unwrap(),
-        JobStatus::WaitingForResource
-    );
+    assert_eq!(job.failure_reason.as_ref().unwrap().to_string(), "script_failure");
+    assert_eq!(JobStatus::WaitingForResource.as_str(), "waiting_for_resource");
+    assert_eq!("waiting_for_resource".parse::<JobStatus>().unwrap(), JobStatus::WaitingForResource);
     assert_eq!(JobScope::from(JobStatus::Manual), JobScope::Manual);
-    assert!(
-        JobStatus::KNOWN
-            .iter()
-            .all(|s| s.is_known() && s.as_str().parse::<JobStatus>().unwrap() == *s)
-    );
+    assert!(JobStatus::KNOWN.iter().all(|s| s.is_known() && s.as_str().parse::<JobStatus>().unwrap() == *s));
     assert!(!JobStatus::Running.is_finished() && !JobStatus::Manual.is_finished());
 }
 
@@ -102,32 +70,19 @@ fn a_job_from_a_2021_server_parses() {
     let job: Job = parse("real/job_2021.json");
     assert_eq!(job.id, 7);
     assert!(job.archived.is_none() && job.project.is_none() && job.erased_at.is_none());
-    assert!(
-        job.failure_reason.is_none()
-            && job.queued_duration.is_none()
-            && job.runner_manager.is_none()
-    );
+    assert!(job.failure_reason.is_none() && job.queued_duration.is_none() && job.runner_manager.is_none());
     assert_eq!(job.user.as_ref().unwrap().skype.as_deref(), Some(""));
-    assert_eq!(
-        job.runner.as_ref().unwrap().ip_address.as_deref(),
-        Some("127.0.0.1")
-    );
+    assert_eq!(job.runner.as_ref().unwrap().ip_address.as_deref(), Some("127.0.0.1"));
     assert_round_trip(&fixture_json("real/job_2021.json"), &job);
 }
 
 #[test]
 fn the_2021_docs_examples_parse_without_newer_fields() {
     let jobs: Vec<Job> = parse("docs/003_da39fe1a31249185/list_project_jobs.json");
-    assert!(
-        jobs.iter()
-            .all(|j| j.archived.is_none() && j.project.is_none() && j.erased_at.is_none())
-    );
+    assert!(jobs.iter().all(|j| j.archived.is_none() && j.project.is_none() && j.erased_at.is_none()));
     let agents: AllowedAgents = parse("docs/003_da39fe1a31249185/get_allowed_agents.json");
     assert_eq!(agents.job.project_name.as_deref(), Some("project1"));
-    assert_eq!(
-        agents.pipeline.sha.as_deref(),
-        Some("b83d6e391c22777fca1ed3012fce84f633d7fed0")
-    );
+    assert_eq!(agents.pipeline.sha.as_deref(), Some("b83d6e391c22777fca1ed3012fce84f633d7fed0"));
     assert!(agents.project.groups.is_empty());
 }
 
@@ -136,10 +91,7 @@ fn ids_above_two_to_the_32_keep_every_digit() {
     let job: Job = parse("real/job_newest.json");
     assert_eq!(job.id, 11_215_821_048);
     assert_eq!(job.pipeline.as_ref().unwrap().id, 1_297_834_512);
-    assert_eq!(
-        serde_json::to_value(&job).unwrap()["id"],
-        11_215_821_048_u64
-    );
+    assert_eq!(serde_json::to_value(&job).unwrap()["id"], 11_215_821_048_u64);
 }
 
 #[test]
@@ -157,25 +109,13 @@ fn unknown_fields_are_ignored_at_every_level() {
 fn nulls_and_absent_conditional_keys_parse() {
     let jobs: Vec<Job> = parse("real/project_jobs_page.json");
     let running = &jobs[0];
-    assert!(
-        running.failure_reason.is_none(),
-        "failure_reason is absent unless the job failed"
-    );
-    assert!(
-        running.artifacts_file.is_none(),
-        "artifacts_file is absent without an archive"
-    );
-    assert!(
-        running.finished_at.is_none() && running.duration.is_none() && running.coverage.is_none()
-    );
+    assert!(running.failure_reason.is_none(), "failure_reason is absent unless the job failed");
+    assert!(running.artifacts_file.is_none(), "artifacts_file is absent without an archive");
+    assert!(running.finished_at.is_none() && running.duration.is_none() && running.coverage.is_none());
     let bridges: Vec<Bridge> = parse("real/pipeline_bridges_page.json");
     assert!(bridges[0].downstream_pipeline.is_none() && bridges[0].started_at.is_none());
     let agents: AllowedAgents = parse("real/allowed_agents_personal_project.json");
-    assert!(
-        agents.project.groups.is_empty()
-            && agents.environment.is_none()
-            && agents.allowed_agents.is_empty()
-    );
+    assert!(agents.project.groups.is_empty() && agents.environment.is_none() && agents.allowed_agents.is_empty());
 }
 
 #[test]
@@ -188,19 +128,10 @@ fn durations_parse_as_integers_and_fractions() {
 
 #[test]
 fn played_job_tells_jobs_from_bridges() {
-    assert!(matches!(
-        parse::<PlayedJob>("real/play_bridge.json"),
-        PlayedJob::Bridge(_)
-    ));
-    assert!(matches!(
-        parse::<PlayedJob>("real/job_newest.json"),
-        PlayedJob::Job(_)
-    ));
+    assert!(matches!(parse::<PlayedJob>("real/play_bridge.json"), PlayedJob::Bridge(_)));
+    assert!(matches!(parse::<PlayedJob>("real/job_newest.json"), PlayedJob::Job(_)));
     for version in docs_versions() {
-        assert!(matches!(
-            parse::<PlayedJob>(&format!("docs/{version}/play_job.json")),
-            PlayedJob::Job(_)
-        ));
+        assert!(matches!(parse::<PlayedJob>(&format!("docs/{version}/play_job.json")), PlayedJob::Job(_)));
     }
 }
 
@@ -235,8 +166,6 @@ fn every_real_world_fixture_round_trips() {
 fn a_wrong_type_fails_with_a_message_naming_the_field() {
     let mut value = fixture_json("real/job_newest.json");
     value["id"] = "not-a-number".into();
-    let err = serde_json::from_value::<Job>(value)
-        .unwrap_err()
-        .to_string();
+    let err = serde_json::from_value::<Job>(value).unwrap_err().to_string();
     assert!(err.contains("invalid type"), "{err}");
 }

@@ -33,27 +33,18 @@ pub fn docs_versions() -> Vec<String> {
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     versions.sort();
-    assert_eq!(
-        versions.len(),
-        5,
-        "one fixture folder per vendored docs page"
-    );
+    assert_eq!(versions.len(), 5, "one fixture folder per vendored docs page");
     versions
 }
 
 /// A client for the mock server, authenticated with a private token.
 pub fn client(server: &MockServer) -> Client {
-    Client::builder(server.base_url())
-        .private_token(PRIVATE_TOKEN)
-        .build()
-        .unwrap()
+    Client::builder(server.base_url()).private_token(PRIVATE_TOKEN).build().unwrap()
 }
 
 /// A JSON response as GitLab sends it.
 pub fn json_response(then: httpmock::Then, status: u16, body: &str) -> httpmock::Then {
-    then.status(status)
-        .header("content-type", "application/json")
-        .body(body)
+    then.status(status).header("content-type", "application/json").body(body)
 }
 
 /// Asserts that `typed`, serialized back, says what `original` said. `null`,
@@ -64,11 +55,7 @@ pub fn assert_round_trip(original: &Value, typed: &impl serde::Serialize) {
     let back = serde_json::to_value(typed).unwrap();
     let mut diffs = Vec::new();
     compare(original, &back, "$", &mut diffs);
-    assert!(
-        diffs.is_empty(),
-        "round trip changed the data:\n{}",
-        diffs.join("\n")
-    );
+    assert!(diffs.is_empty(), "round trip changed the data:\n{}", diffs.join("\n"));
 }
 
 fn is_empty(v: Option<&Value>) -> bool {
@@ -110,10 +97,7 @@ pub fn compare(a: &Value, b: &Value, at: &str, diffs: &mut Vec<String>) {
 }
 
 fn same_instant(x: &str, y: &str) -> bool {
-    match (
-        chrono::DateTime::parse_from_rfc3339(x),
-        chrono::DateTime::parse_from_rfc3339(y),
-    ) {
+    match (chrono::DateTime::parse_from_rfc3339(x), chrono::DateTime::parse_from_rfc3339(y)) {
         (Ok(a), Ok(b)) => a == b && a.offset() == b.offset(),
         _ => false,
     }

@@ -1,0 +1,75 @@
+//! A local stand-in for a GitLab instance, serving the crate's test fixtures,
+//! so that every example runs offline when no `GITLAB_URL` is set.
+#![allow(dead_code)]
+
+use httpmock::{Method, MockServer};
+
+/// The project, pipeline and job ids that the mock answers for.
+pub const PROJECT: &str = "group/sub/project";
+pub const PROJECT_ENCODED: &str = "group%2Fsub%2Fproject";
+pub const PIPELINE: i64 = 1_297_834_512;
+pub const JOB: i64 = 11_215_821_048;
+pub const MANUAL_JOB: i64 = 11_215_821_102;
+pub const RUNNING_JOB: i64 = 11_215_821_050;
+
+/// A short job log with the ANSI colours and section markers runners write.
+pub const LOG: &str = "\u{1b}[0KRunning with gitlab-runner 17.0.0 (44feccdf)\n\
+section_start:1714661491:prepare_script\r\u{1b}[0K\u{1b}[0;1mPreparing environment\u{1b}[0;m\n\
+$ bundle exec rspec spec/cache_spec.rb\n\
+Failures:\n  1) Cache expires entries\n\
+\u{1b}[31;1mERROR: Job failed: exit code 1\u{1b}[0;m\n";
+
+pub fn fixture(rel: &str) -> String {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(rel);
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// Starts the mock and registers one answer per Jobs endpoint.
+pub async fn start() -> MockServer {
+    let server = MockServer::start_async().await;
+    let base = format!("/api/v4/projects/{PROJECT_ENCODED}");
+    let json = |method: Method, path: String, status: u16, rel: &'static str| {
+        let server = &server;
+        async move {
+            let body = fixture(rel);
+            server
+                .mock_async(move |when, then| {
+                    when.method(method).path(path);
+                    then.status(status)
+                        .header("content-type", "application/json")
+                        .header("x-page", "1")
+                        .header("x-per-page", "20")
+                        .header("x-next-page", "")
+                        .header("x-prev-page", "")
+                        .body(body);
+                })
+                .await;
+        }
+    };
+    json(Method::GET, format!("{base}/jobs"), 200, "real/project_jobs_page.json").await;
+    json(
+        Method::GET,
+        format!("{base}/pipelines/{PIPELINE}/jobs"),
+        200,
+        "docs/004_8e66e6f090344155/list_pipeline_jobs.json",
+    )
+    .await;
+    json(Method::GET, format!("{base}/pipelines/{PIPELINE}/bridges"), 200, "real/pipeline_bridges_page.json").await;
+    json(Method::GET, "/api/v4/job".into(), 200, "real/job_newest.json").await;
+    json(Method::GET, "/api/v4/job/allowed_agents".into(), 200, "real/allowed_agents.json").await;
+    json(Method::GET, format!("{base}/jobs/{JOB}"), 200, "real/job_newest.json").await;
+    json(Method::POST, format!("{base}/jobs/{RUNNING_JOB}/cancel"), 201, "real/cancel_job.json").await;
+    json(Method::POST, format!("{base}/jobs/{JOB}/retry"), 201, "real/retry_new_job.json").await;
+    json(Method::POST, format!("{base}/jobs/{JOB}/erase"), 201, "real/erase_job.json").await;
+    json(Method::POST, format!("{base}/jobs/{MANUAL_JOB}/play"), 200, "real/play_bridge.json").await;
+    server
+        .mock_async(|when, then| {
+            when.method(Method::GET).path(format!("{base}/jobs/{JOB}/trace"));
+            then.status(200)
+                .header("content-type", "text/plain")
+                .header("content-disposition", format!("infile; filename=\"{JOB}.log\""))
+                .body(LOG);
+        })
+        .await;
+    server
+}
