@@ -10,7 +10,7 @@ use std::{fmt, time::Duration};
 
 use reqwest::header::{HeaderName, HeaderValue};
 
-use crate::Client;
+use crate::{Client, RetryPolicy};
 
 /// How long to wait for a TCP and TLS connection by default.
 const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
@@ -98,6 +98,7 @@ impl fmt::Debug for Credential {
 pub struct ClientState {
     pub(crate) credential: Option<Credential>,
     pub(crate) max_redirects: usize,
+    pub(crate) retry: RetryPolicy,
 }
 
 /// Why a [`Client`] could not be built. Never contains a token.
@@ -161,6 +162,7 @@ pub struct ClientBuilder {
     connect_timeout: Duration,
     read_timeout: Duration,
     user_agent: String,
+    retry: RetryPolicy,
     #[cfg(any(feature = "rustls", feature = "native-tls"))]
     root_certificates: Vec<Vec<u8>>,
 }
@@ -178,6 +180,7 @@ impl fmt::Debug for ClientBuilder {
             .field("connect_timeout", &self.connect_timeout)
             .field("read_timeout", &self.read_timeout)
             .field("user_agent", &self.user_agent)
+            .field("retry", &self.retry)
             .finish_non_exhaustive()
     }
 }
@@ -190,6 +193,7 @@ impl ClientBuilder {
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             read_timeout: DEFAULT_READ_TIMEOUT,
             user_agent: concat!("gitlab-jobs/", env!("CARGO_PKG_VERSION")).to_owned(),
+            retry: RetryPolicy::default(),
             #[cfg(any(feature = "rustls", feature = "native-tls"))]
             root_certificates: Vec::new(),
         }
@@ -236,6 +240,18 @@ impl ClientBuilder {
         self
     }
 
+    /// How reading requests are retried; [`RetryPolicy::default`] unless set.
+    /// Requests that change jobs (cancel, retry, erase, play) are never retried.
+    pub fn retry(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+
+    /// Send every request once, whatever the answer.
+    pub fn no_retry(self) -> Self {
+        self.retry(RetryPolicy::none())
+    }
+
     /// Trust another root certificate (PEM), for instances behind a private CA.
     #[cfg(any(feature = "rustls", feature = "native-tls"))]
     pub fn root_certificate_pem(mut self, pem: impl Into<Vec<u8>>) -> Self {
@@ -270,7 +286,7 @@ impl ClientBuilder {
             http = http.tls_certs_merge(certs);
         }
         let http = http.build().map_err(ConfigError::Http)?;
-        Ok(Client::new_with_client(&baseurl, http, ClientState { credential, max_redirects: 10 }))
+        Ok(Client::new_with_client(&baseurl, http, ClientState { credential, max_redirects: 10, retry: self.retry }))
     }
 }
 

@@ -2,15 +2,19 @@
 #![warn(missing_docs)]
 
 mod config;
+mod error;
 mod hooks;
 mod open_enum;
 mod project_id;
+mod retry;
 
 pub use config::{ClientBuilder, ClientState, ConfigError, TokenKind};
+pub use error::{ApiError, ErrorExt, MAX_ERROR_BODY, Problem, RateLimit};
 pub use open_enum::{
     ArtifactFileType, FailureReason, JobScope, JobStatus, PipelineSource, PipelineStatus, RunnerStatus, RunnerType,
 };
 pub use project_id::ProjectId;
+pub use retry::RetryPolicy;
 
 /// The client, builders and types that build.rs generates from `spec/openapi.yaml`.
 /// It is private: what users need is re-exported below.

@@ -178,7 +178,7 @@ async fn errors_carry_the_status_and_never_the_token() {
             assert!(!text.contains(PRIVATE_TOKEN), "the token leaked: {text}");
         }
     }
-    let unreachable = Client::builder("http://127.0.0.1:9").private_token(PRIVATE_TOKEN).build().unwrap();
+    let unreachable = client_for("http://127.0.0.1:9");
     let err = unreachable.get_job().id(1).job_id(1).send().await.unwrap_err();
     assert!(!format!("{err:?}{err:#}").contains(PRIVATE_TOKEN));
 }
@@ -187,4 +187,20 @@ async fn collect(response: gitlab_jobs::ResponseValue<gitlab_jobs::ByteStream>) 
     use futures::TryStreamExt;
     let chunks: Vec<bytes::Bytes> = response.into_inner().into_inner().try_collect().await.unwrap();
     chunks.concat()
+}
+
+/// Without a TLS backend reqwest refuses https URLs before connecting ("scheme
+/// is not http"); with one, a closed local port fails at the connection.
+#[tokio::test]
+async fn https_is_supported_by_the_default_build() {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = closed.local_addr().unwrap().port();
+    drop(closed);
+    let client = Client::builder(format!("https://127.0.0.1:{port}")).no_retry().build().unwrap();
+
+    let err = client.get_current_job().send().await.unwrap_err();
+
+    let text = format!("{err:#}");
+    assert!(matches!(err, gitlab_jobs::Error::CommunicationError(ref e) if e.is_connect()), "{text}");
+    assert!(!text.contains("scheme is not http"), "{text}");
 }

@@ -2,9 +2,14 @@
 //! GitLab, and the round-trip comparison that proves a typed value kept all data.
 #![allow(dead_code)]
 
-use std::path::{Path, PathBuf};
+pub mod loopback;
 
-use gitlab_jobs::Client;
+use std::{
+    path::{Path, PathBuf},
+    time::Duration,
+};
+
+use gitlab_jobs::{Client, RetryPolicy};
 use httpmock::MockServer;
 use serde_json::Value;
 
@@ -37,9 +42,20 @@ pub fn docs_versions() -> Vec<String> {
     versions
 }
 
+/// The default retry policy with millisecond backoffs, so that tests of
+/// retried requests stay fast.
+pub fn fast_retries() -> RetryPolicy {
+    RetryPolicy::default().initial_backoff(Duration::from_millis(5)).max_backoff(Duration::from_millis(20))
+}
+
 /// A client for the mock server, authenticated with a private token.
 pub fn client(server: &MockServer) -> Client {
-    Client::builder(server.base_url()).private_token(PRIVATE_TOKEN).build().unwrap()
+    client_for(&server.base_url())
+}
+
+/// A client for any local server, authenticated with a private token.
+pub fn client_for(url: &str) -> Client {
+    Client::builder(url).private_token(PRIVATE_TOKEN).retry(fast_retries()).build().unwrap()
 }
 
 /// A JSON response as GitLab sends it.

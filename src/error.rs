@@ -1,0 +1,353 @@
+//! What went wrong, in terms a user can act on: the HTTP status, GitLab's own
+//! message in any of its error shapes, the rate-limit figures of a 429, and for
+//! bodies that are not what the spec promises, what arrived instead.
+//!
+//! Calls return progenitor's [`Error`](crate::Error). The request hooks read
+//! the body of every error response (up to [`MAX_ERROR_BODY`] bytes) and attach
+//! an [`ApiError`] to it, so [`ErrorExt`] can answer without another await.
+
+use std::{fmt, sync::Arc, time::Duration};
+
+use bytes::Bytes;
+use reqwest::{StatusCode, header::HeaderMap};
+
+/// The most bytes of an error body that are kept; GitLab's JSON errors are far
+/// smaller, and a proxy's HTML page is cut here.
+pub const MAX_ERROR_BODY: usize = 64 * 1024;
+/// How many characters of a body an error message quotes.
+const SNIPPET_CHARS: usize = 200;
+
+/// Why a response was not accepted.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Problem {
+    /// GitLab (or a proxy in front of it) answered with an error status.
+    Status,
+    /// A success status, but the body is not JSON (an HTML login page, say).
+    NotJson,
+    /// The body ended early: the connection broke after `received` bytes.
+    Truncated {
+        /// How many bytes arrived before the break.
+        received: usize,
+        /// What the connection reported.
+        cause: String,
+    },
+}
+
+/// What GitLab said about a request it did not fulfil.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct ApiError {
+    /// The HTTP status of the response.
+    pub status: StatusCode,
+    /// Why the response was not accepted.
+    pub problem: Problem,
+    /// GitLab's message: `message` (a string, or a nested object flattened to
+    /// text), else `error` with `error_description`, else a short plain-text body.
+    pub message: Option<String>,
+    /// The `Content-Type` of the response, if any.
+    pub content_type: Option<String>,
+    /// The start of the body as text, for bodies that are not GitLab JSON.
+    pub snippet: String,
+    /// The rate-limit headers, when GitLab sent any.
+    pub rate_limit: Option<RateLimit>,
+}
+
+/// GitLab's rate-limit figures, from `Retry-After` and the `RateLimit-*` headers.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct RateLimit {
+    /// `Retry-After`: how long GitLab asks the client to wait.
+    pub retry_after: Option<Duration>,
+    /// `RateLimit-Limit`: requests allowed in the window.
+    pub limit: Option<u64>,
+    /// `RateLimit-Remaining`: requests left in the window.
+    pub remaining: Option<u64>,
+    /// `RateLimit-Reset`: when the window resets, in seconds since the Unix epoch.
+    pub reset_at: Option<u64>,
+}
+
+impl RateLimit {
+    /// The figures in `headers`, or `None` when there are none.
+    pub fn from_headers(headers: &HeaderMap) -> Option<RateLimit> {
+        let number = |name: &str| headers.get(name)?.to_str().ok()?.trim().parse::<u64>().ok();
+        let limit = RateLimit {
+            retry_after: number("retry-after").map(Duration::from_secs),
+            limit: number("ratelimit-limit"),
+            remaining: number("ratelimit-remaining"),
+            reset_at: number("ratelimit-reset"),
+        };
+        (limit != RateLimit::default()).then_some(limit)
+    }
+
+    /// How long to wait before the next request: `Retry-After`, else the time
+    /// until `RateLimit-Reset` measured against `now` (seconds since the epoch).
+    pub fn wait(&self, now: u64) -> Option<Duration> {
+        self.retry_after.or_else(|| self.reset_at.map(|reset| Duration::from_secs(reset.saturating_sub(now))))
+    }
+}
+
+impl ApiError {
+    /// Reads what GitLab said from a response's status, headers and (part of
+    /// its) body. Never fails: whatever the body is, it becomes a snippet.
+    pub fn from_parts(status: StatusCode, headers: &HeaderMap, body: &[u8], problem: Problem) -> ApiError {
+        let content_type = headers.get(reqwest::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_owned);
+        let text = String::from_utf8_lossy(body);
+        let message = serde_json::from_slice::<serde_json::Value>(body)
+            .ok()
+            .and_then(|json| gitlab_message(&json))
+            .or_else(|| plain_text_message(content_type.as_deref(), &text));
+        ApiError {
+            status,
+            problem,
+            message,
+            content_type,
+            snippet: snippet(&text),
+            rate_limit: RateLimit::from_headers(headers),
+        }
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let content_type = self.content_type.as_deref().unwrap_or("no content type");
+        match &self.problem {
+            Problem::Status => write!(f, "GitLab answered {}", self.status)?,
+            Problem::NotJson => write!(f, "GitLab answered {} with {content_type} instead of JSON", self.status)?,
+            Problem::Truncated { received, cause } => {
+                write!(f, "GitLab answered {} but the body broke off after {received} bytes ({cause})", self.status)?
+            }
+        }
+        match &self.message {
+            Some(message) => write!(f, ": {message}")?,
+            None if !self.snippet.is_empty() => write!(f, " ({content_type}): {}", self.snippet)?,
+            None => {}
+        }
+        if let Some(wait) = self.rate_limit.as_ref().and_then(|r| r.retry_after) {
+            write!(f, " (retry after {}s)", wait.as_secs())?;
+        }
+        Ok(())
+    }
+}
+
+/// GitLab's error shapes: `{"message": "..."}`, `{"message": {...}}`,
+/// `{"error": "..."}` and OAuth's `{"error": ..., "error_description": ...}`.
+fn gitlab_message(json: &serde_json::Value) -> Option<String> {
+    let object = json.as_object()?;
+    if let Some(message) = object.get("message") {
+        return Some(flatten(message));
+    }
+    let error = object.get("error").and_then(|e| e.as_str());
+    let description = object.get("error_description").and_then(|e| e.as_str());
+    match (error, description) {
+        (Some(error), Some(description)) => Some(format!("{error}: {description}")),
+        (Some(error), None) => Some(error.to_owned()),
+        (None, Some(description)) => Some(description.to_owned()),
+        (None, None) => None,
+    }
+}
+
+/// A `message` that is an object (validation errors, the per-endpoint rate
+/// limit) becomes `key value; key value`.
+fn flatten(message: &serde_json::Value) -> String {
+    match message {
+        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Array(items) => items.iter().map(flatten).collect::<Vec<_>>().join(", "),
+        serde_json::Value::Object(fields) => fields
+            .iter()
+            .map(|(key, value)| if key == "error" { flatten(value) } else { format!("{key} {}", flatten(value)) })
+            .collect::<Vec<_>>()
+            .join("; "),
+        other => other.to_string(),
+    }
+}
+
+/// A short `text/plain` body, such as the 429 page's `Retry later`, is the message.
+fn plain_text_message(content_type: Option<&str>, text: &str) -> Option<String> {
+    let trimmed = text.trim();
+    let is_plain = content_type.is_some_and(|ct| ct.starts_with("text/plain"));
+    (is_plain && !trimmed.is_empty() && trimmed.chars().count() <= SNIPPET_CHARS).then(|| trimmed.to_owned())
+}
+
+fn snippet(text: &str) -> String {
+    let flat: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    match flat.char_indices().nth(SNIPPET_CHARS) {
+        Some((cut, _)) => format!("{}…", &flat[..cut]),
+        None => flat,
+    }
+}
+
+/// A response the hooks took aside: it reached the generated code as a
+/// success, but its body cannot be what the spec promises. The post hook hands
+/// it back as `Error::UnexpectedResponse`, with its [`ApiError`] attached.
+#[derive(Clone)]
+pub(crate) struct Diverted(pub(crate) Arc<std::sync::Mutex<Option<reqwest::Response>>>);
+
+/// Builds a response with the given parts and a fully read body, carrying `api`.
+pub(crate) fn rebuild(
+    status: StatusCode,
+    headers: &HeaderMap,
+    url: &reqwest::Url,
+    body: Bytes,
+    api: Option<ApiError>,
+) -> reqwest::Response {
+    use reqwest::ResponseBuilderExt;
+    // Only the URL goes through the builder (it has no other setter); a builder
+    // with nothing but an extension cannot fail, and the rest is set directly.
+    let mut response = http::Response::builder().url(url.clone()).body(body).unwrap_or_default();
+    *response.status_mut() = status;
+    let h = response.headers_mut();
+    h.clone_from(headers);
+    // The body is now complete in memory; its old framing no longer applies.
+    h.remove(reqwest::header::TRANSFER_ENCODING);
+    h.remove(reqwest::header::CONTENT_ENCODING);
+    if let Some(api) = api {
+        response.extensions_mut().insert(api);
+    }
+    reqwest::Response::from(response)
+}
+
+/// Answers about any error of this crate's calls without another await.
+pub trait ErrorExt {
+    /// The HTTP status, when a response arrived.
+    fn http_status(&self) -> Option<StatusCode>;
+    /// What the hooks read from the response, when there was one to read.
+    fn api_error(&self) -> Option<&ApiError>;
+    /// GitLab's message, such as `403 Forbidden - Job is not retryable`.
+    fn gitlab_message(&self) -> Option<&str> {
+        self.api_error()?.message.as_deref()
+    }
+    /// The rate-limit figures of the response, when it had any.
+    fn rate_limit(&self) -> Option<&RateLimit> {
+        self.api_error()?.rate_limit.as_ref()
+    }
+    /// One line that says what happened, fit for a log.
+    fn describe(&self) -> String;
+}
+
+impl<E> ErrorExt for progenitor_client::Error<E> {
+    fn http_status(&self) -> Option<StatusCode> {
+        self.status().or_else(|| self.api_error().map(|api| api.status))
+    }
+
+    fn api_error(&self) -> Option<&ApiError> {
+        match self {
+            progenitor_client::Error::UnexpectedResponse(response) => response.extensions().get::<ApiError>(),
+            _ => None,
+        }
+    }
+
+    fn describe(&self) -> String {
+        use progenitor_client::Error as E;
+        match self {
+            E::UnexpectedResponse(response) => {
+                let api = self.api_error().cloned().unwrap_or_else(|| {
+                    ApiError::from_parts(response.status(), response.headers(), b"", Problem::Status)
+                });
+                format!("{} {}: {api}", "request to", response.url())
+            }
+            E::InvalidResponsePayload(body, error) => format!(
+                "GitLab's response is not the JSON the spec describes ({error}); body: {}",
+                snippet(&String::from_utf8_lossy(body))
+            ),
+            E::CommunicationError(error) => format!("could not talk to GitLab: {}", error_chain(error)),
+            E::ResponseBodyError(error) => format!("the response body could not be read: {}", error_chain(error)),
+            E::InvalidRequest(why) => format!("the request was not sent: {why}"),
+            E::InvalidUpgrade(error) => format!("the connection upgrade failed: {error}"),
+            E::ErrorResponse(response) => format!("GitLab answered {}", response.status()),
+            E::Custom(why) => why.clone(),
+        }
+    }
+}
+
+pub(crate) fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use reqwest::header::{CONTENT_TYPE, HeaderValue};
+
+    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for (name, value) in pairs {
+            map.insert(*name, HeaderValue::from_static(value));
+        }
+        map
+    }
+
+    fn message(body: &str) -> Option<String> {
+        let h = headers(&[("content-type", "application/json")]);
+        ApiError::from_parts(StatusCode::BAD_REQUEST, &h, body.as_bytes(), Problem::Status).message
+    }
+
+    #[test]
+    fn every_gitlab_error_shape_yields_its_message() {
+        assert_eq!(message(r#"{"message":"404 Not found"}"#).unwrap(), "404 Not found");
+        assert_eq!(
+            message(r#"{"message":"403 Forbidden - Job is not retryable"}"#).unwrap(),
+            "403 Forbidden - Job is not retryable"
+        );
+        assert_eq!(message(r#"{"message":{"ref":["is invalid"]}}"#).unwrap(), "ref is invalid");
+        assert_eq!(
+            message(r#"{"message":{"error":"This endpoint has been requested too many times. Try again later."}}"#)
+                .unwrap(),
+            "This endpoint has been requested too many times. Try again later."
+        );
+        assert_eq!(
+            message(r#"{"error":"scope does not have a valid value"}"#).unwrap(),
+            "scope does not have a valid value"
+        );
+        assert_eq!(
+            message(r#"{"error":"invalid_token","error_description":"Token was revoked. You have to re-authorize from the user."}"#)
+                .unwrap(),
+            "invalid_token: Token was revoked. You have to re-authorize from the user."
+        );
+        assert_eq!(message("[1,2]"), None);
+    }
+
+    #[test]
+    fn plain_text_and_html_bodies_become_a_message_or_a_snippet() {
+        let h = headers(&[("content-type", "text/plain"), ("retry-after", "7"), ("ratelimit-reset", "1700000060")]);
+        let api = ApiError::from_parts(StatusCode::TOO_MANY_REQUESTS, &h, b"Retry later\n", Problem::Status);
+        assert_eq!(api.message.as_deref(), Some("Retry later"));
+        let limit = api.rate_limit.as_ref().unwrap();
+        assert_eq!(limit.retry_after, Some(Duration::from_secs(7)));
+        assert_eq!(limit.wait(0), Some(Duration::from_secs(7)));
+        assert_eq!(api.to_string(), "GitLab answered 429 Too Many Requests: Retry later (retry after 7s)");
+
+        let page = format!("<html>\n<head><title>502 Bad Gateway</title></head>{}</html>", "x".repeat(1000));
+        let h = headers(&[("content-type", "text/html")]);
+        let api = ApiError::from_parts(StatusCode::BAD_GATEWAY, &h, page.as_bytes(), Problem::Status);
+        assert_eq!(api.message, None);
+        assert!(api.snippet.starts_with("<html> <head><title>502 Bad Gateway</title>"), "{}", api.snippet);
+        assert!(api.snippet.chars().count() <= SNIPPET_CHARS + 1);
+        assert!(api.to_string().starts_with("GitLab answered 502 Bad Gateway (text/html): <html>"), "{api}");
+    }
+
+    #[test]
+    fn rate_limit_reset_gives_the_wait_when_retry_after_is_missing() {
+        let h = headers(&[("ratelimit-limit", "600"), ("ratelimit-remaining", "0"), ("ratelimit-reset", "1700000060")]);
+        let limit = RateLimit::from_headers(&h).unwrap();
+        assert_eq!((limit.limit, limit.remaining), (Some(600), Some(0)));
+        assert_eq!(limit.wait(1_700_000_000), Some(Duration::from_secs(60)));
+        assert_eq!(limit.wait(1_800_000_000), Some(Duration::ZERO));
+        assert_eq!(RateLimit::from_headers(&headers(&[(CONTENT_TYPE.as_str(), "x")])), None);
+    }
+
+    #[test]
+    fn garbage_bodies_never_panic() {
+        for body in [&b"\xff\xfe\x00"[..], b"{", b"", b"{\"message\":", &[0u8; 300]] {
+            let api = ApiError::from_parts(StatusCode::OK, &HeaderMap::new(), body, Problem::NotJson);
+            let _ = api.to_string();
+        }
+    }
+}
