@@ -28,6 +28,7 @@ impl ClientHooks<ClientState> for Client {
             let (name, value) = credential.header();
             request.headers_mut().insert(name.clone(), value.clone());
         }
+        crate::pagination::apply_stream_page_size(request.url_mut());
         Ok(())
     }
 

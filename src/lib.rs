@@ -5,6 +5,7 @@ mod config;
 mod error;
 mod hooks;
 mod open_enum;
+mod pagination;
 mod project_id;
 mod retry;
 
@@ -13,6 +14,7 @@ pub use error::{ApiError, ErrorExt, MAX_ERROR_BODY, Problem, RateLimit};
 pub use open_enum::{
     ArtifactFileType, FailureReason, JobScope, JobStatus, PipelineSource, PipelineStatus, RunnerStatus, RunnerType,
 };
+pub use pagination::{Paginate, STREAM_PER_PAGE};
 pub use project_id::ProjectId;
 pub use retry::RetryPolicy;
 

@@ -1,0 +1,279 @@
+//! `Paginate::stream` against a loopback GitLab that pages 2,500 jobs the way
+//! GitLab does: keyset with `Link rel="next"`, offset with `X-Next-Page` (an
+//! empty string on the last page) and no totals for project jobs.
+
+mod common;
+
+use std::sync::Arc;
+
+use common::{loopback::*, *};
+use futures::{StreamExt, TryStreamExt};
+use gitlab_jobs::{ErrorExt, JobScope, Paginate};
+
+const TOTAL: i64 = 2_500;
+
+#[derive(Clone, Copy, PartialEq)]
+enum Server {
+    /// GitLab 15.9 and later.
+    Keyset,
+    /// Before 15.9: `pagination=keyset` is an unknown parameter and ignored.
+    IgnoresKeyset,
+    /// Keyset not available for this request: 405.
+    RefusesKeyset,
+}
+
+/// The jobs, newest (highest id) first, as JSON text ready to join into pages.
+fn job_bodies() -> Arc<Vec<(i64, String)>> {
+    let template = fixture_json("real/job_2021.json");
+    Arc::new(
+        (1..=TOTAL)
+            .rev()
+            .map(|id| {
+                let mut job = template.clone();
+                job["id"] = id.into();
+                // Bridges always carry this key; jobs ignore it.
+                job["downstream_pipeline"] = serde_json::Value::Null;
+                (id, job.to_string())
+            })
+            .collect(),
+    )
+}
+
+/// Answers list requests as GitLab does; every other path is a 404.
+async fn gitlab(server: Server, fail_on_page: Option<u32>) -> Loopback {
+    let jobs = job_bodies();
+    Loopback::start(move |seen| {
+        let per_page = seen.query("per_page").and_then(|p| p.parse().ok()).unwrap_or(20usize).min(100);
+        let keyset = seen.query("pagination").as_deref() == Some("keyset") && server != Server::IgnoresKeyset;
+        if keyset && server == Server::RefusesKeyset {
+            return Reply::json(405, r#"{"error":"Keyset pagination is not yet available for this type of request"}"#);
+        }
+        let base = format!("http://gitlab.test{}", seen.path());
+        if keyset {
+            let after =
+                seen.query("cursor").map(|c| c.trim_start_matches("id<").trim_end_matches('=').parse::<i64>().unwrap());
+            let page: Vec<_> = jobs.iter().filter(|(id, _)| after.is_none_or(|a| *id < a)).take(per_page).collect();
+            let mut reply = page_reply(&page);
+            let mut first = reqwest::Url::parse(&format!("http://gitlab.test{}", seen.target)).unwrap();
+            let kept: Vec<(String, String)> = first
+                .query_pairs()
+                .filter(|(k, _)| k != "cursor")
+                .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                .collect();
+            first.query_pairs_mut().clear().extend_pairs(kept);
+            let mut link = format!("<{first}>; rel=\"first\"");
+            if let Some((last, _)) = page.last().filter(|(id, _)| *id > 1) {
+                let mut next = first.clone();
+                // GitLab's cursors are base64 with `=` padding, percent-encoded in the link.
+                next.query_pairs_mut().append_pair("cursor", &format!("id<{last}=="));
+                link = format!("<{next}>; rel=\"next\", {link}");
+            }
+            reply = reply.header("link", link);
+            return reply;
+        }
+        let page_number: u32 = seen.query("page").and_then(|p| p.parse().ok()).unwrap_or(1);
+        if fail_on_page == Some(page_number) {
+            return Reply::json(500, r#"{"message":"500 Internal Server Error"}"#);
+        }
+        let start = (page_number as usize - 1) * per_page;
+        let page: Vec<_> = jobs.iter().skip(start).take(per_page).collect();
+        let has_next = start + per_page < jobs.len();
+        let next = if has_next { (page_number + 1).to_string() } else { String::new() };
+        let prev = if page_number > 1 { (page_number - 1).to_string() } else { String::new() };
+        let mut link = format!("<{base}?page=1&per_page={per_page}>; rel=\"first\"");
+        if has_next {
+            link = format!("<{base}?page={next}&per_page={per_page}>; rel=\"next\", {link}");
+        }
+        page_reply(&page)
+            .header("x-page", page_number.to_string())
+            .header("x-per-page", per_page.to_string())
+            .header("x-next-page", next)
+            .header("x-prev-page", prev)
+            .header("link", link)
+    })
+    .await
+}
+
+fn page_reply(page: &[&(i64, String)]) -> Reply {
+    let body = format!("[{}]", page.iter().map(|(_, json)| json.as_str()).collect::<Vec<_>>().join(","));
+    Reply::json(200, body)
+}
+
+fn assert_all_jobs_once(ids: &[i64]) {
+    assert_eq!(ids.len(), TOTAL as usize);
+    assert!(ids.windows(2).all(|w| w[0] == w[1] + 1), "every job once, newest first");
+    assert_eq!((ids[0], ids[ids.len() - 1]), (TOTAL, 1));
+}
+
+#[tokio::test]
+async fn project_jobs_stream_over_keyset_pages_keeping_every_setter() {
+    let server = gitlab(Server::Keyset, None).await;
+    let client = client_for(&server.base_url);
+
+    let ids: Vec<i64> = client
+        .list_project_jobs()
+        .id("group/project")
+        .scope(vec![JobScope::Failed, JobScope::Success])
+        .ref_("main")
+        .stream()
+        .map_ok(|job| job.id)
+        .try_collect()
+        .await
+        .unwrap();
+
+    assert_all_jobs_once(&ids);
+    let seen = server.seen();
+    assert_eq!(seen.len(), 25, "2,500 jobs at 100 a page");
+    for (i, request) in seen.iter().enumerate() {
+        assert_eq!(request.path(), "/api/v4/projects/group%2Fproject/jobs");
+        assert!(request.target.contains("scope%5B%5D=failed&scope%5B%5D=success"), "{}", request.target);
+        assert_eq!(request.query("ref").as_deref(), Some("main"));
+        assert_eq!(request.query("pagination").as_deref(), Some("keyset"));
+        assert_eq!(request.query("per_page").as_deref(), Some("100"));
+        assert_eq!(request.query("page"), None);
+        assert_eq!(request.query("cursor").is_some(), i > 0, "{}", request.target);
+    }
+    assert_eq!(seen[1].query("cursor").as_deref(), Some("id<2401=="), "the cursor is decoded from the link");
+}
+
+#[tokio::test]
+async fn pipeline_jobs_stream_over_offset_pages() {
+    let server = gitlab(Server::Keyset, None).await;
+    let client = client_for(&server.base_url);
+
+    let ids: Vec<i64> = client
+        .list_pipeline_jobs()
+        .id(7)
+        .pipeline_id(42)
+        .include_retried(true)
+        .stream()
+        .map_ok(|job| job.id)
+        .try_collect()
+        .await
+        .unwrap();
+
+    assert_all_jobs_once(&ids);
+    let seen = server.seen();
+    assert_eq!(seen.len(), 25);
+    for (i, request) in seen.iter().enumerate() {
+        assert_eq!(request.path(), "/api/v4/projects/7/pipelines/42/jobs");
+        assert_eq!(request.query("page"), Some((i + 1).to_string()));
+        assert_eq!(request.query("per_page").as_deref(), Some("100"));
+        assert_eq!(request.query("include_retried").as_deref(), Some("true"));
+        assert_eq!(request.query("pagination"), None);
+    }
+}
+
+#[tokio::test]
+async fn bridges_stream_over_offset_pages() {
+    let server = gitlab(Server::Keyset, None).await;
+
+    // The simulated server answers with jobs that also carry
+    // `"downstream_pipeline": null`, so they read as untriggered bridges.
+    let bridges: Vec<_> = client_for(&server.base_url)
+        .list_pipeline_bridges()
+        .id(7)
+        .pipeline_id(42)
+        .stream()
+        .try_collect()
+        .await
+        .unwrap();
+
+    assert_eq!(bridges.len(), TOTAL as usize);
+    assert!(bridges.iter().all(|b| b.downstream_pipeline.is_none()));
+    let seen = server.seen();
+    assert_eq!(seen.len(), 25);
+    assert!(
+        seen.iter().enumerate().all(|(i, s)| s.path() == "/api/v4/projects/7/pipelines/42/bridges"
+            && s.query("page") == Some((i + 1).to_string()))
+    );
+}
+
+#[tokio::test]
+async fn taking_five_jobs_makes_one_request() {
+    let server = gitlab(Server::Keyset, None).await;
+    let client = client_for(&server.base_url);
+
+    let five: Vec<_> = client.list_project_jobs().id(1).stream().take(5).try_collect().await.unwrap();
+
+    assert_eq!(five.len(), 5);
+    assert_eq!(server.seen().len(), 1);
+}
+
+#[tokio::test]
+async fn a_page_size_set_by_the_caller_is_kept() {
+    let server = gitlab(Server::Keyset, None).await;
+
+    let ids: Vec<i64> = client_for(&server.base_url)
+        .list_project_jobs()
+        .id(1)
+        .per_page(50u32)
+        .stream()
+        .map_ok(|j| j.id)
+        .try_collect()
+        .await
+        .unwrap();
+
+    assert_all_jobs_once(&ids);
+    let seen = server.seen();
+    assert_eq!(seen.len(), 50);
+    assert!(seen.iter().all(|s| s.query("per_page").as_deref() == Some("50") && !s.target.contains("per_page=100")));
+}
+
+#[tokio::test]
+async fn a_server_that_ignores_keyset_is_followed_by_offset_pages() {
+    let server = gitlab(Server::IgnoresKeyset, None).await;
+
+    let ids: Vec<i64> =
+        client_for(&server.base_url).list_project_jobs().id(1).stream().map_ok(|j| j.id).try_collect().await.unwrap();
+
+    assert_all_jobs_once(&ids);
+    let seen = server.seen();
+    assert_eq!(seen.len(), 25);
+    assert_eq!(seen[0].query("page"), None);
+    assert_eq!(seen[1].query("page").as_deref(), Some("2"));
+    assert_eq!(seen[24].query("page").as_deref(), Some("25"));
+}
+
+#[tokio::test]
+async fn a_server_that_refuses_keyset_is_read_with_offset_pages_from_the_start() {
+    let server = gitlab(Server::RefusesKeyset, None).await;
+
+    let ids: Vec<i64> =
+        client_for(&server.base_url).list_project_jobs().id(1).stream().map_ok(|j| j.id).try_collect().await.unwrap();
+
+    assert_all_jobs_once(&ids);
+    let seen = server.seen();
+    assert_eq!(seen.len(), 26, "one refused keyset request, then 25 offset pages");
+    assert_eq!(seen[0].query("pagination").as_deref(), Some("keyset"));
+    assert_eq!(seen[1].query("page").as_deref(), Some("1"));
+    assert!(seen[1..].iter().all(|s| s.query("pagination").is_none()));
+}
+
+#[tokio::test]
+async fn an_error_on_a_later_page_ends_the_stream_after_the_jobs_before_it() {
+    let server = gitlab(Server::Keyset, Some(3)).await;
+
+    let results: Vec<_> =
+        client_for(&server.base_url).list_pipeline_jobs().id(1).pipeline_id(2).stream().collect().await;
+
+    assert_eq!(results.len(), 201);
+    assert!(results[..200].iter().all(Result::is_ok));
+    let err = results[200].as_ref().unwrap_err();
+    assert_eq!(err.http_status().map(|s| s.as_u16()), Some(500));
+    assert_eq!(err.gitlab_message(), Some("500 Internal Server Error"));
+}
+
+#[tokio::test]
+async fn an_empty_list_makes_one_request_and_ends() {
+    let server = Loopback::script(vec![
+        Reply::json(200, "[]").header("x-next-page", "").header("x-page", "1").header("x-prev-page", ""),
+    ])
+    .await;
+
+    let jobs: Vec<_> =
+        client_for(&server.base_url).list_pipeline_jobs().id(1).pipeline_id(2).stream().try_collect().await.unwrap();
+
+    assert!(jobs.is_empty());
+    assert_eq!(server.seen().len(), 1);
+}
