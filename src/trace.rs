@@ -1,0 +1,351 @@
+//! Job logs of any size: streamed in constant memory, resumed after a broken
+//! connection without repeating a byte, and followed while the job runs.
+//!
+//! GitLab's newest servers can return a slice of a log (`byte_offset`,
+//! `byte_limit` up to 512,000 bytes); older ones ignore both and always send the
+//! whole log. Everything here works against both: where a server may have
+//! ignored the slice, the bytes already delivered are skipped as they arrive.
+
+use std::{pin::Pin, time::Duration};
+
+use bytes::Bytes;
+use futures::{Stream, StreamExt, stream};
+use tokio::io::{AsyncWrite, AsyncWriteExt};
+
+use crate::{Client, Error, ProjectId, retry::is_retryable_error};
+
+/// The largest slice GitLab returns for one `byte_limit`.
+pub const MAX_BYTE_LIMIT: u32 = 512_000;
+/// How often [`FollowLog`] asks for new output by default.
+pub const DEFAULT_POLL_INTERVAL: Duration = Duration::from_secs(3);
+
+type Body = Pin<Box<dyn Stream<Item = reqwest::Result<Bytes>> + Send + Sync>>;
+
+/// Why a log could not be written out.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum LogError {
+    /// GitLab did not deliver the log.
+    Api(Error),
+    /// The writer refused the bytes.
+    Write(std::io::Error),
+}
+
+impl std::fmt::Display for LogError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            LogError::Api(e) => write!(f, "the job log could not be read: {}", crate::ErrorExt::describe(e)),
+            LogError::Write(e) => write!(f, "the job log could not be written: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for LogError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            LogError::Api(e) => Some(e),
+            LogError::Write(e) => Some(e),
+        }
+    }
+}
+
+impl Client {
+    /// A job's whole log as a stream of byte chunks. Only one chunk is held at
+    /// a time. If the connection breaks midway, the log is requested again and
+    /// the bytes already delivered are skipped, up to the client's retry
+    /// attempts; no byte is delivered twice.
+    pub fn job_log(
+        &self,
+        project: impl Into<ProjectId>,
+        job_id: i64,
+    ) -> impl Stream<Item = Result<Bytes, Error>> + Send + '_ {
+        let project = project.into();
+        let attempts = self.inner.retry.attempts();
+        struct State {
+            body: Option<Body>,
+            delivered: u64,
+            skip: u64,
+            failures: u32,
+        }
+        let start = State { body: None, delivered: 0, skip: 0, failures: 0 };
+        stream::unfold(Some(start), move |state| {
+            let project = project.clone();
+            async move {
+                let mut st = state?;
+                loop {
+                    let Some(body) = st.body.as_mut() else {
+                        match self.get_job_trace().id(project.clone()).job_id(job_id).send().await {
+                            Ok(response) => {
+                                st.body = Some(response.into_inner().into_inner());
+                                st.skip = st.delivered;
+                                continue;
+                            }
+                            Err(error) => return Some((Err(error), None)),
+                        }
+                    };
+                    match body.next().await {
+                        Some(Ok(chunk)) => {
+                            let fresh = skip_prefix(chunk, &mut st.skip);
+                            if fresh.is_empty() {
+                                continue;
+                            }
+                            st.delivered += fresh.len() as u64;
+                            return Some((Ok(fresh), Some(st)));
+                        }
+                        None => return None,
+                        Some(Err(error)) => {
+                            st.failures += 1;
+                            if !is_retryable_error(&error) || st.failures >= attempts {
+                                return Some((Err(Error::ResponseBodyError(error)), None));
+                            }
+                            // Start over; `skip` drops what was already delivered.
+                            st.body = None;
+                        }
+                    }
+                }
+            }
+        })
+    }
+
+    /// Writes a job's whole log to `writer` in constant memory and returns the
+    /// number of bytes written. Resumes after a broken connection as
+    /// [`Client::job_log`] does.
+    pub async fn download_job_log<W>(
+        &self,
+        project: impl Into<ProjectId>,
+        job_id: i64,
+        writer: &mut W,
+    ) -> Result<u64, LogError>
+    where
+        W: AsyncWrite + Unpin + ?Sized,
+    {
+        let mut log = std::pin::pin!(self.job_log(project, job_id));
+        let mut written = 0u64;
+        while let Some(chunk) = log.next().await {
+            let chunk = chunk.map_err(LogError::Api)?;
+            writer.write_all(&chunk).await.map_err(LogError::Write)?;
+            written += chunk.len() as u64;
+        }
+        writer.flush().await.map_err(LogError::Write)?;
+        Ok(written)
+    }
+
+    /// Follows a running job's log: new output as it appears, until the job
+    /// reaches a final status (success, failed, canceled, skipped).
+    pub fn follow_job_log(&self, project: impl Into<ProjectId>, job_id: i64) -> FollowLog<'_> {
+        FollowLog { client: self, project: project.into(), job_id, poll_interval: DEFAULT_POLL_INTERVAL }
+    }
+}
+
+/// Drops the first `skip` bytes of what arrives, across chunks.
+fn skip_prefix(chunk: Bytes, skip: &mut u64) -> Bytes {
+    if *skip == 0 {
+        return chunk;
+    }
+    let dropped = (*skip).min(chunk.len() as u64);
+    *skip -= dropped;
+    chunk.slice(dropped as usize..)
+}
+
+/// A running job's log as it grows; made by [`Client::follow_job_log`].
+#[derive(Debug)]
+pub struct FollowLog<'a> {
+    client: &'a Client,
+    project: ProjectId,
+    job_id: i64,
+    poll_interval: Duration,
+}
+
+/// Whether the server honours `byte_offset`, as far as the follower knows.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Slicing {
+    Unknown,
+    Honoured,
+    Ignored,
+}
+
+struct Follow<'a> {
+    client: &'a Client,
+    project: ProjectId,
+    job_id: i64,
+    poll_interval: Duration,
+    /// Bytes delivered so far: the offset of the next new byte.
+    delivered: u64,
+    slicing: Slicing,
+    body: Option<Body>,
+    /// Bytes of the current body that were delivered before.
+    skip: u64,
+    /// Bytes of the current body received so far, and whether it is a slice.
+    received: u64,
+    sliced: bool,
+    /// The job had finished when this round began: end after its log is read.
+    last_round: bool,
+    first_round: bool,
+    failures: u32,
+}
+
+impl<'a> FollowLog<'a> {
+    /// How long to wait between two looks at the job; 3 seconds by default.
+    pub fn poll_interval(mut self, interval: Duration) -> Self {
+        self.poll_interval = interval;
+        self
+    }
+
+    /// The new output of the log, chunk by chunk, each byte exactly once. Ends
+    /// after the job reaches a final status and its log has been read to the end.
+    pub fn stream(self) -> impl Stream<Item = Result<Bytes, Error>> + Send + 'a {
+        let state = Follow {
+            client: self.client,
+            project: self.project,
+            job_id: self.job_id,
+            poll_interval: self.poll_interval,
+            delivered: 0,
+            slicing: Slicing::Unknown,
+            body: None,
+            skip: 0,
+            received: 0,
+            sliced: false,
+            last_round: false,
+            first_round: true,
+            failures: 0,
+        };
+        stream::unfold(Some(state), |state| async move {
+            let mut st = state?;
+            match st.next_chunk().await {
+                Ok(Some(chunk)) => Some((Ok(chunk), Some(st))),
+                Ok(None) => None,
+                Err(error) => Some((Err(error), None)),
+            }
+        })
+    }
+}
+
+impl Follow<'_> {
+    async fn next_chunk(&mut self) -> Result<Option<Bytes>, Error> {
+        loop {
+            if self.body.is_none() {
+                if !self.begin_round().await? {
+                    return Ok(None);
+                }
+                continue;
+            }
+            let body = self.body.as_mut().unwrap_or_else(|| unreachable!("checked just above"));
+            match body.next().await {
+                Some(Ok(chunk)) => {
+                    self.received += chunk.len() as u64;
+                    let fresh = skip_prefix(chunk, &mut self.skip);
+                    if !fresh.is_empty() {
+                        self.delivered += fresh.len() as u64;
+                        self.failures = 0;
+                        return Ok(Some(fresh));
+                    }
+                }
+                Some(Err(error)) => {
+                    self.body = None;
+                    self.failures += 1;
+                    if !is_retryable_error(&error) || self.failures >= self.client.inner.retry.attempts() {
+                        return Err(Error::ResponseBodyError(error));
+                    }
+                    // The next round asks again from what was delivered.
+                    self.last_round = false;
+                }
+                None => {
+                    self.body = None;
+                    // A full slice means more is waiting: ask again at once.
+                    if self.sliced && self.received >= u64::from(MAX_BYTE_LIMIT) {
+                        self.open(true).await?;
+                        continue;
+                    }
+                    if self.last_round {
+                        return Ok(None);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Waits, looks at the job, and opens the next read of its log. Returns
+    /// false when the log was read to the end of a finished job.
+    async fn begin_round(&mut self) -> Result<bool, Error> {
+        if self.last_round {
+            return Ok(false);
+        }
+        if !self.first_round {
+            tokio::time::sleep(self.poll_interval).await;
+        }
+        self.first_round = false;
+        // The status is read before the log, so a final status guarantees that
+        // the read which follows sees the whole log.
+        let job = self.client.get_job().id(self.project.clone()).job_id(self.job_id).send().await?;
+        self.last_round = job.status.is_finished();
+        if self.slicing == Slicing::Unknown && self.delivered >= 2 {
+            self.probe().await?;
+        }
+        self.open(self.slicing == Slicing::Honoured).await?;
+        Ok(true)
+    }
+
+    /// Learns whether the server honours `byte_offset`: a one-byte slice at the
+    /// current offset is at most one byte long, while a server that ignores
+    /// the slice sends the whole log, which is at least `delivered` (>= 2) bytes.
+    async fn probe(&mut self) -> Result<(), Error> {
+        let response = self
+            .client
+            .get_job_trace()
+            .id(self.project.clone())
+            .job_id(self.job_id)
+            .byte_offset(self.delivered)
+            .byte_limit(1u32)
+            .send()
+            .await?;
+        let mut body = response.into_inner().into_inner();
+        let mut head = Vec::new();
+        while head.len() < 2 {
+            match body.next().await {
+                Some(Ok(chunk)) => head.extend_from_slice(&chunk),
+                Some(Err(error)) => return Err(Error::ResponseBodyError(error)),
+                None => break,
+            }
+        }
+        // Dropping `body` here closes a whole-log response early.
+        if head.len() > 1 {
+            self.slicing = Slicing::Ignored;
+        } else {
+            self.slicing = Slicing::Honoured;
+            // The probe's byte, if any, is new output; it is delivered through
+            // the next slice instead, which starts at the same offset.
+        }
+        Ok(())
+    }
+
+    /// Opens a read of the log: a slice from the next new byte where the server
+    /// honours slices, else the whole log with the delivered bytes skipped.
+    async fn open(&mut self, sliced: bool) -> Result<(), Error> {
+        let request = self.client.get_job_trace().id(self.project.clone()).job_id(self.job_id);
+        let response = if sliced {
+            request.byte_offset(self.delivered).byte_limit(MAX_BYTE_LIMIT).send().await?
+        } else {
+            request.send().await?
+        };
+        self.body = Some(response.into_inner().into_inner());
+        self.skip = if sliced { 0 } else { self.delivered };
+        self.received = 0;
+        self.sliced = sliced;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::skip_prefix;
+    use bytes::Bytes;
+
+    #[test]
+    fn skipping_spans_chunks() {
+        let mut skip = 5;
+        assert_eq!(skip_prefix(Bytes::from_static(b"abc"), &mut skip), "");
+        assert_eq!(skip_prefix(Bytes::from_static(b"defgh"), &mut skip), "fgh");
+        assert_eq!(skip, 0);
+        assert_eq!(skip_prefix(Bytes::from_static(b"ij"), &mut skip), "ij");
+    }
+}
