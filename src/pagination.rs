@@ -10,7 +10,10 @@
 //! string on the last page) or `Link`. Only one page is held at a time, and a
 //! page is fetched only when the consumer asks for an item beyond the last one.
 
-use futures::{Stream, TryStreamExt, stream};
+use futures::{
+    Stream, StreamExt, TryStreamExt,
+    stream::{self, BoxStream},
+};
 use reqwest::{StatusCode, Url, header::HeaderMap};
 
 use crate::{
@@ -60,8 +63,9 @@ pub trait Paginate<'a> {
 
     /// Every item of the list, fetched page by page as the stream is read.
     /// Every setter used on the builder (scope, ref, include_retried, …) is
-    /// kept on every page.
-    fn stream(self) -> impl Stream<Item = Result<Self::Item, Error>> + Send + 'a;
+    /// kept on every page. The stream is boxed, so it is `Unpin` and can be
+    /// stored by name.
+    fn stream(self) -> BoxStream<'a, Result<Self::Item, Error>>;
 }
 
 /// A list request whose page can be chosen; implemented for the generated builders.
@@ -106,8 +110,8 @@ macro_rules! paged {
 
         impl<'a> Paginate<'a> for $builder<'a> {
             type Item = $item;
-            fn stream(self) -> impl Stream<Item = Result<$item, Error>> + Send + 'a {
-                pages(self).map_ok(|page| stream::iter(page.into_iter().map(Ok))).try_flatten()
+            fn stream(self) -> BoxStream<'a, Result<$item, Error>> {
+                pages(self).map_ok(|page| stream::iter(page.into_iter().map(Ok))).try_flatten().boxed()
             }
         }
     };

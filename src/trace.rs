@@ -9,7 +9,10 @@
 use std::{pin::Pin, time::Duration};
 
 use bytes::Bytes;
-use futures::{Stream, StreamExt, stream};
+use futures::{
+    Stream, StreamExt,
+    stream::{self, BoxStream},
+};
 use tokio::io::{AsyncWrite, AsyncWriteExt};
 
 use crate::{Client, Error, ProjectId, retry::is_retryable_error};
@@ -54,11 +57,7 @@ impl Client {
     /// a time. If the connection breaks midway, the log is requested again and
     /// the bytes already delivered are skipped, up to the client's retry
     /// attempts; no byte is delivered twice.
-    pub fn job_log(
-        &self,
-        project: impl Into<ProjectId>,
-        job_id: i64,
-    ) -> impl Stream<Item = Result<Bytes, Error>> + Send + '_ {
+    pub fn job_log(&self, project: impl Into<ProjectId>, job_id: i64) -> BoxStream<'_, Result<Bytes, Error>> {
         let project = project.into();
         let attempts = self.inner.retry.attempts();
         struct State {
@@ -105,6 +104,7 @@ impl Client {
                 }
             }
         })
+        .boxed()
     }
 
     /// Writes a job's whole log to `writer` in constant memory and returns the
@@ -119,7 +119,7 @@ impl Client {
     where
         W: AsyncWrite + Unpin + ?Sized,
     {
-        let mut log = std::pin::pin!(self.job_log(project, job_id));
+        let mut log = self.job_log(project, job_id);
         let mut written = 0u64;
         while let Some(chunk) = log.next().await {
             let chunk = chunk.map_err(LogError::Api)?;
@@ -193,7 +193,7 @@ impl<'a> FollowLog<'a> {
 
     /// The new output of the log, chunk by chunk, each byte exactly once. Ends
     /// after the job reaches a final status and its log has been read to the end.
-    pub fn stream(self) -> impl Stream<Item = Result<Bytes, Error>> + Send + 'a {
+    pub fn stream(self) -> BoxStream<'a, Result<Bytes, Error>> {
         let state = Follow {
             client: self.client,
             project: self.project,
@@ -217,6 +217,7 @@ impl<'a> FollowLog<'a> {
                 Err(error) => Some((Err(error), None)),
             }
         })
+        .boxed()
     }
 }
 

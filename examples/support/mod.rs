@@ -46,6 +46,17 @@ pub async fn start() -> MockServer {
                 .await;
         }
     };
+    // `scope[]=failed&ref=main` answers with the failed jobs only, as GitLab would.
+    let page: Vec<serde_json::Value> = serde_json::from_str(&fixture("real/project_jobs_page.json")).unwrap();
+    let failed: Vec<_> = page.into_iter().filter(|job| job["status"] == "failed").collect();
+    let failed = serde_json::to_string(&failed).unwrap();
+    let path = format!("{base}/jobs");
+    server
+        .mock_async(|when, then| {
+            when.method(Method::GET).path(path.as_str()).query_param("scope[]", "failed").query_param("ref", "main");
+            then.status(200).header("content-type", "application/json").header("x-next-page", "").body(failed);
+        })
+        .await;
     json(Method::GET, format!("{base}/jobs"), 200, "real/project_jobs_page.json").await;
     json(
         Method::GET,
@@ -60,6 +71,10 @@ pub async fn start() -> MockServer {
     json(Method::GET, format!("{base}/jobs/{JOB}"), 200, "real/job_newest.json").await;
     json(Method::POST, format!("{base}/jobs/{RUNNING_JOB}/cancel"), 201, "real/cancel_job.json").await;
     json(Method::POST, format!("{base}/jobs/{JOB}/retry"), 201, "real/retry_new_job.json").await;
+    // The failed jobs of the pipeline (ids 6 and 7 in the docs' example).
+    for failed in [6, 7] {
+        json(Method::POST, format!("{base}/jobs/{failed}/retry"), 201, "real/retry_new_job.json").await;
+    }
     json(Method::POST, format!("{base}/jobs/{JOB}/erase"), 201, "real/erase_job.json").await;
     json(Method::POST, format!("{base}/jobs/{MANUAL_JOB}/play"), 200, "real/play_bridge.json").await;
     server
@@ -72,4 +87,41 @@ pub async fn start() -> MockServer {
         })
         .await;
     server
+}
+
+/// Where an example sends its requests: a real GitLab when `GITLAB_URL` is
+/// set (with `GITLAB_TOKEN` and `GITLAB_PROJECT`), else the local mock, which
+/// lives as long as this value.
+pub struct Target {
+    pub client: gitlab_jobs::Client,
+    pub project: gitlab_jobs::ProjectId,
+    pub mock: Option<MockServer>,
+}
+
+impl Target {
+    /// A value for the real server from `var`, or the mock's own.
+    pub fn pick<T: std::str::FromStr>(&self, var: &str, mock_value: T) -> Result<T, String> {
+        if self.mock.is_some() {
+            return Ok(mock_value);
+        }
+        let text = std::env::var(var).map_err(|_| format!("set {var} when GITLAB_URL is set"))?;
+        text.parse().map_err(|_| format!("{var}={text} is not valid"))
+    }
+}
+
+pub async fn connect() -> Result<Target, Box<dyn std::error::Error>> {
+    match std::env::var("GITLAB_URL") {
+        Ok(url) => {
+            let token = std::env::var("GITLAB_TOKEN").map_err(|_| "set GITLAB_TOKEN to an access token")?;
+            let project = std::env::var("GITLAB_PROJECT").map_err(|_| "set GITLAB_PROJECT to a project id or path")?;
+            let client = gitlab_jobs::Client::builder(url).private_token(token).build()?;
+            Ok(Target { client, project: project.into(), mock: None })
+        }
+        Err(_) => {
+            let mock = start().await;
+            eprintln!("(no GITLAB_URL: using a local mock GitLab at {})", mock.base_url());
+            let client = gitlab_jobs::Client::builder(mock.base_url()).private_token("glpat-mock").build()?;
+            Ok(Target { client, project: PROJECT.into(), mock: Some(mock) })
+        }
+    }
 }
