@@ -63,58 +63,15 @@ pub fn json_response(then: httpmock::Then, status: u16, body: &str) -> httpmock:
     then.status(status).header("content-type", "application/json").body(body)
 }
 
-/// Asserts that `typed`, serialized back, says what `original` said. `null`,
-/// an absent key and an empty array or object count as the same (the types
-/// skip empty values when serializing); timestamps are compared as instants
-/// with their UTC offset, numbers as numbers (`0.010` is `0.01`).
+#[path = "../../xtask/src/json_diff.rs"]
+mod json_diff;
+pub use json_diff::compare;
+
+/// Asserts that `typed`, serialized back, says what `original` said (see
+/// `xtask/src/json_diff.rs` for what counts as the same).
 pub fn assert_round_trip(original: &Value, typed: &impl serde::Serialize) {
     let back = serde_json::to_value(typed).unwrap();
     let mut diffs = Vec::new();
     compare(original, &back, "$", &mut diffs);
     assert!(diffs.is_empty(), "round trip changed the data:\n{}", diffs.join("\n"));
-}
-
-fn is_empty(v: Option<&Value>) -> bool {
-    match v {
-        None | Some(Value::Null) => true,
-        Some(Value::Array(a)) => a.is_empty(),
-        Some(Value::Object(o)) => o.is_empty(),
-        Some(_) => false,
-    }
-}
-
-pub fn compare(a: &Value, b: &Value, at: &str, diffs: &mut Vec<String>) {
-    match (a, b) {
-        (Value::Object(x), Value::Object(y)) => {
-            for key in x.keys().chain(y.keys().filter(|k| !x.contains_key(*k))) {
-                let (va, vb) = (x.get(key), y.get(key));
-                let here = format!("{at}.{key}");
-                match (is_empty(va), is_empty(vb)) {
-                    (true, true) => {}
-                    (false, true) => diffs.push(format!("{here}: dropped (was {})", va.unwrap())),
-                    (true, false) => diffs.push(format!("{here}: added {}", vb.unwrap())),
-                    (false, false) => compare(va.unwrap(), vb.unwrap(), &here, diffs),
-                }
-            }
-        }
-        (Value::Array(x), Value::Array(y)) => {
-            if x.len() != y.len() {
-                diffs.push(format!("{at}: {} items became {}", x.len(), y.len()));
-            }
-            for (i, (va, vb)) in x.iter().zip(y).enumerate() {
-                compare(va, vb, &format!("{at}[{i}]"), diffs);
-            }
-        }
-        (Value::Number(x), Value::Number(y)) if x.as_f64() == y.as_f64() => {}
-        (Value::String(x), Value::String(y)) if x == y || same_instant(x, y) => {}
-        _ if a == b => {}
-        _ => diffs.push(format!("{at}: {a} became {b}")),
-    }
-}
-
-fn same_instant(x: &str, y: &str) -> bool {
-    match (chrono::DateTime::parse_from_rfc3339(x), chrono::DateTime::parse_from_rfc3339(y)) {
-        (Ok(a), Ok(b)) => a == b && a.offset() == b.offset(),
-        _ => false,
-    }
 }

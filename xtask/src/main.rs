@@ -1,6 +1,51 @@
-//! Maintainer tasks for gitlab-jobs; the docs-driven spec checks land here.
+//! `cargo xtask <task>`: the maintainer's pipeline for keeping the spec honest.
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "cargo xtask", about = "Maintainer tasks for gitlab-jobs")]
+struct Cli {
+    #[command(subcommand)]
+    task: Task,
+}
+
+#[derive(Subcommand)]
+enum Task {
+    /// Print what the docs parser reads from each vendored page.
+    Docs,
+}
 
 fn main() {
-    eprintln!("usage: cargo xtask <task>; no tasks exist yet");
-    std::process::exit(2);
+    let cli = Cli::parse();
+    let root = xtask::root();
+    let result = match cli.task {
+        Task::Docs => docs(&root),
+    };
+    if let Err(message) = result {
+        eprintln!("error: {message}");
+        std::process::exit(1);
+    }
+}
+
+fn docs(root: &std::path::Path) -> Result<(), String> {
+    for page in xtask::docs_pages(root)? {
+        println!("{} ({})", page.file, page.format);
+        for e in &page.endpoints {
+            let params: Vec<String> =
+                e.params.iter().map(|p| format!("{}:{}{}", p.name, p.ty, if p.required { "!" } else { "" })).collect();
+            println!(
+                "  {:<52} {:<34} params [{}] request {} response {}",
+                e.route(),
+                e.title,
+                params.join(", "),
+                if e.request_example.is_some() { "yes" } else { "no" },
+                match &e.response_example {
+                    Some(serde_json::Value::Array(a)) => format!("[{}]", a.len()),
+                    Some(_) => "{}".into(),
+                    None => "-".into(),
+                }
+            );
+        }
+    }
+    Ok(())
 }
