@@ -2,10 +2,50 @@
 //! derive a spec from their examples, compare it with the hand-written spec,
 //! and check every fixture against the generated types.
 
+pub mod derive;
 pub mod docs;
+pub mod infer;
 pub mod json_diff;
 
-use std::path::{Path, PathBuf};
+use std::{
+    collections::BTreeMap,
+    path::{Path, PathBuf},
+};
+
+use serde_json::Value;
+
+pub const SPEC: &str = "spec/openapi.yaml";
+
+/// The hand-written spec as JSON, read as build.rs reads it: YAML with merge
+/// keys (`<<`) expanded and the top-level `x-` blocks that only hold anchors dropped.
+pub fn load_spec(root: &Path) -> Result<Value, String> {
+    let text = std::fs::read_to_string(root.join(SPEC)).map_err(|e| format!("{SPEC}: {e}"))?;
+    spec_from_yaml(&text)
+}
+
+pub fn spec_from_yaml(text: &str) -> Result<Value, String> {
+    let mut yaml: serde_yaml_ng::Value =
+        serde_yaml_ng::from_str(text).map_err(|e| format!("{SPEC}: not valid YAML: {e}"))?;
+    yaml.apply_merge().map_err(|e| format!("{SPEC}: a merge key cannot be expanded: {e}"))?;
+    let mut json: Value = serde_yaml_ng::from_value(yaml).map_err(|e| format!("{SPEC}: {e}"))?;
+    if let Some(top) = json.as_object_mut() {
+        top.retain(|key, _| !key.starts_with("x-"));
+    }
+    Ok(json)
+}
+
+/// `GET /projects/{id}/jobs` → `list_project_jobs`, from the hand-written spec.
+pub fn operation_ids(spec: &Value) -> BTreeMap<String, String> {
+    let mut ids = BTreeMap::new();
+    for (path, item) in spec["paths"].as_object().into_iter().flatten() {
+        for (method, operation) in item.as_object().into_iter().flatten() {
+            if let Some(id) = operation["operationId"].as_str() {
+                ids.insert(format!("{} {path}", method.to_ascii_uppercase()), id.to_owned());
+            }
+        }
+    }
+    ids
+}
 
 /// The workspace root (the directory holding `spec/`).
 pub fn root() -> PathBuf {

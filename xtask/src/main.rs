@@ -13,6 +13,12 @@ struct Cli {
 enum Task {
     /// Print what the docs parser reads from each vendored page.
     Docs,
+    /// Derive spec/derived/openapi.json and the docs fixtures from the docs pages.
+    Derive {
+        /// Write nothing; fail if what is committed is out of date.
+        #[arg(long)]
+        check: bool,
+    },
 }
 
 fn main() {
@@ -20,6 +26,7 @@ fn main() {
     let root = xtask::root();
     let result = match cli.task {
         Task::Docs => docs(&root),
+        Task::Derive { check } => derive(&root, check),
     };
     if let Err(message) = result {
         eprintln!("error: {message}");
@@ -46,6 +53,23 @@ fn docs(root: &std::path::Path) -> Result<(), String> {
                 }
             );
         }
+    }
+    Ok(())
+}
+
+fn derive(root: &std::path::Path, check: bool) -> Result<(), String> {
+    let pages = xtask::docs_pages(root)?;
+    let spec = xtask::load_spec(root)?;
+    let outputs = xtask::derive::outputs(&pages, &xtask::operation_ids(&spec));
+    if check {
+        let stale = xtask::derive::stale(root, &outputs);
+        if !stale.is_empty() {
+            return Err(format!("derived files are out of date; run `cargo xtask derive`:\n  {}", stale.join("\n  ")));
+        }
+        println!("derive: {} files up to date", outputs.len());
+    } else {
+        let written = xtask::derive::write(root, &outputs)?;
+        println!("derive: {} files, {written} written", outputs.len());
     }
     Ok(())
 }
