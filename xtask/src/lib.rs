@@ -4,6 +4,7 @@
 
 pub mod derive;
 pub mod docs;
+pub mod drift;
 pub mod infer;
 pub mod json_diff;
 

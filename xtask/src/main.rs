@@ -19,6 +19,8 @@ enum Task {
         #[arg(long)]
         check: bool,
     },
+    /// Report what the docs describe that the hand-written spec lacks or types differently.
+    Drift,
 }
 
 fn main() {
@@ -27,6 +29,7 @@ fn main() {
     let result = match cli.task {
         Task::Docs => docs(&root),
         Task::Derive { check } => derive(&root, check),
+        Task::Drift => drift(&root).map(|_| ()),
     };
     if let Err(message) = result {
         eprintln!("error: {message}");
@@ -72,4 +75,29 @@ fn derive(root: &std::path::Path, check: bool) -> Result<(), String> {
         println!("derive: {} files, {written} written", outputs.len());
     }
     Ok(())
+}
+
+fn drift(root: &std::path::Path) -> Result<xtask::drift::Report, String> {
+    let pages = xtask::docs_pages(root)?;
+    let spec = xtask::load_spec(root)?;
+    let departures = xtask::drift::load_departures(root)?;
+    let report = xtask::drift::drift(&pages, &spec, &departures);
+    for finding in &report.findings {
+        println!("drift: {finding}");
+    }
+    for departure in &report.stale {
+        println!(
+            "drift: {} {}: listed in {} but no longer differs; remove it",
+            departure.route,
+            departure.at,
+            xtask::drift::DEPARTURES
+        );
+    }
+    println!(
+        "drift: {} findings, {} accepted departures, {} stale departures",
+        report.findings.len(),
+        report.departed.len(),
+        report.stale.len()
+    );
+    if report.is_clean() { Ok(report) } else { Err("the spec has drifted from the docs (see above)".into()) }
 }

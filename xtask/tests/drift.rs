@@ -1,0 +1,144 @@
+//! The drift report fails, naming what changed, when the docs gain a field or
+//! a parameter, when the spec loses an endpoint or types a field wrongly, and
+//! when a listed departure no longer applies.
+
+use serde_json::json;
+use xtask::{docs::Param, drift};
+
+fn inputs() -> (Vec<xtask::docs::Page>, serde_json::Value, Vec<drift::Departure>) {
+    let root = xtask::root();
+    (xtask::docs_pages(&root).unwrap(), xtask::load_spec(&root).unwrap(), drift::load_departures(&root).unwrap())
+}
+
+fn lines(report: &drift::Report) -> Vec<String> {
+    report.findings.iter().map(ToString::to_string).collect()
+}
+
+#[test]
+fn the_repository_has_no_drift() {
+    let (pages, spec, departures) = inputs();
+    let report = drift::drift(&pages, &spec, &departures);
+    assert!(report.is_clean(), "{:#?}", lines(&report));
+    assert_eq!(report.departed.len(), departures.len());
+}
+
+#[test]
+fn a_new_field_in_one_docs_example_is_named() {
+    let (mut pages, spec, departures) = inputs();
+    let get_job = &mut pages[4].endpoints[5];
+    get_job.response_example.as_mut().unwrap()["commit"]["signature_status"] = json!("verified");
+
+    let report = drift::drift(&pages, &spec, &departures);
+
+    assert_eq!(
+        lines(&report),
+        [
+            "GET /projects/{id}/jobs/{job_id} $.commit.signature_status: the docs show the field (a string value); the spec does not have it"
+        ]
+    );
+}
+
+#[test]
+fn a_new_parameter_row_is_named() {
+    let (mut pages, spec, departures) = inputs();
+    pages[2].endpoints[0].params.push(Param {
+        name: "name".into(),
+        ty: "string".into(),
+        required: false,
+        description: "Only jobs with this name.".into(),
+    });
+
+    let report = drift::drift(&pages, &spec, &departures);
+
+    assert_eq!(
+        lines(&report),
+        ["GET /projects/{id}/jobs parameter name: the docs show `name` (string); the spec does not have it"]
+    );
+}
+
+#[test]
+fn an_endpoint_removed_from_the_spec_is_named() {
+    let (pages, mut spec, departures) = inputs();
+    spec["paths"]["/projects/{id}/jobs/{job_id}/erase"].as_object_mut().unwrap().remove("post");
+
+    let report = drift::drift(&pages, &spec, &departures);
+
+    assert!(
+        lines(&report).contains(
+            &"POST /projects/{id}/jobs/{job_id}/erase endpoint: the docs show this endpoint; the spec does not have it"
+                .to_owned()
+        )
+    );
+    // Its departure no longer matches anything either.
+    assert_eq!(report.stale.len(), 1);
+    assert_eq!(report.stale[0].at, "$.download_url");
+}
+
+#[test]
+fn an_integer_field_with_a_string_example_is_incompatible() {
+    let (pages, mut spec, departures) = inputs();
+    spec["components"]["schemas"]["Commit"]["properties"]["short_id"] = json!({"type": "integer"});
+
+    let report = drift::drift(&pages, &spec, &departures);
+
+    let found = lines(&report);
+    assert!(
+        found.iter().any(|l| l.starts_with(
+            "GET /projects/{id}/jobs $[].commit.short_id: the docs show a string value; the spec types it as integer"
+        )),
+        "{found:#?}"
+    );
+}
+
+#[test]
+fn a_fraction_where_the_spec_says_integer_is_reported() {
+    let (pages, mut spec, departures) = inputs();
+    // Jobs show `0.173`; bridges only ever show `240`, which an integer would hold.
+    spec["components"]["schemas"]["Job"]["properties"]["duration"] = json!({"type": "integer", "nullable": true});
+    spec["components"]["schemas"]["Bridge"]["properties"]["duration"] = json!({"type": "integer", "nullable": true});
+
+    let report = drift::drift(&pages, &spec, &departures);
+
+    let found = lines(&report);
+    assert!(
+        found.contains(
+            &"GET /projects/{id}/jobs $[].duration: the docs show a fractional number; the spec types it as integer"
+                .to_owned()
+        ),
+        "{found:#?}"
+    );
+    assert!(!found.iter().any(|l| l.contains("/bridges")), "{found:#?}");
+}
+
+#[test]
+fn a_scope_value_the_spec_does_not_list_is_reported() {
+    let (mut pages, spec, departures) = inputs();
+    let scope = pages[4].endpoints[0].params.iter_mut().find(|p| p.name == "scope").unwrap();
+    scope.description = scope.description.replace("or manual.", "manual, or quarantined.");
+
+    let report = drift::drift(&pages, &spec, &departures);
+
+    assert_eq!(
+        lines(&report),
+        [
+            "GET /projects/{id}/jobs parameter scope value quarantined: the docs show value \"quarantined\"; the spec does not list it"
+        ]
+    );
+}
+
+#[test]
+fn optional_and_nullable_spec_fields_accept_what_the_docs_always_show() {
+    let (pages, mut spec, departures) = inputs();
+    // `coverage` is nullable and not required in the spec; the docs always send it, often null.
+    assert!(spec["components"]["schemas"]["Job"]["required"].as_array().unwrap().iter().all(|r| r != "coverage"));
+    spec["components"]["schemas"]["Job"]["required"].as_array_mut().unwrap().push(json!("coverage"));
+    spec["components"]["schemas"]["Job"]["properties"]["coverage"]["nullable"] = json!(false);
+
+    let report = drift::drift(&pages, &spec, &departures);
+
+    assert!(
+        lines(&report).iter().any(|l| l.contains("$.coverage: the docs show `null`; the spec requires a value")),
+        "{:#?}",
+        lines(&report)
+    );
+}
