@@ -7,6 +7,8 @@ pub mod docs;
 pub mod drift;
 pub mod infer;
 pub mod json_diff;
+pub mod summary;
+pub mod validate;
 
 use std::{
     collections::BTreeMap,
