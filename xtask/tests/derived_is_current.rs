@@ -32,3 +32,14 @@ fn a_changed_example_makes_the_check_name_its_fixture() {
     );
     assert!(stale.contains(&"spec/derived/openapi.json is out of date".to_owned()) || stale.len() == 1, "{stale:?}");
 }
+
+#[test]
+fn the_derived_document_is_openapi_3() {
+    let text = std::fs::read_to_string(xtask::root().join(xtask::derive::DERIVED)).unwrap();
+    let document: openapiv3::OpenAPI = serde_json::from_str(&text).unwrap();
+    assert_eq!(document.paths.paths.len(), 11, "one path per operation");
+    let schemas = &document.components.unwrap().schemas;
+    for name in ["Job", "Bridge", "Pipeline", "User", "Commit", "AllowedAgents", "PlayJobRequest"] {
+        assert!(schemas.contains_key(name), "{name}");
+    }
+}
