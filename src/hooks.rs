@@ -12,7 +12,6 @@
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use bytes::{Bytes, BytesMut};
-use futures::StreamExt;
 use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
 use reqwest::{Method, Request, Response, StatusCode, Url, header};
 
@@ -171,23 +170,41 @@ fn is_json(headers: &header::HeaderMap) -> bool {
 }
 
 /// Reads up to `limit` bytes of the body; on a transport error, returns what
-/// arrived with the error.
-async fn read_body(response: Response, limit: usize) -> Result<Bytes, (Bytes, reqwest::Error)> {
-    let mut stream = response.bytes_stream();
-    let mut body = BytesMut::new();
-    while let Some(chunk) = stream.next().await {
-        match chunk {
-            Ok(chunk) => {
-                let room = limit.saturating_sub(body.len());
-                body.extend_from_slice(&chunk[..chunk.len().min(room)]);
-                if body.len() >= limit {
-                    break;
+/// arrived with the error. Chunks are kept as they come and joined once at the
+/// end (a single chunk is not copied at all), as reqwest's own `bytes()` does.
+async fn read_body(mut response: Response, limit: usize) -> Result<Bytes, (Bytes, reqwest::Error)> {
+    let mut chunks: Vec<Bytes> = Vec::new();
+    let mut received = 0usize;
+    let failure = loop {
+        match response.chunk().await {
+            Ok(Some(chunk)) => {
+                let room = limit - received;
+                let chunk = if chunk.len() > room { chunk.slice(..room) } else { chunk };
+                received += chunk.len();
+                chunks.push(chunk);
+                if received >= limit {
+                    break None;
                 }
             }
-            Err(error) => return Err((body.freeze(), error)),
+            Ok(None) => break None,
+            Err(error) => break Some(error),
         }
+    };
+    let body = match chunks.len() {
+        0 => Bytes::new(),
+        1 => chunks.pop().unwrap_or_default(),
+        _ => {
+            let mut joined = BytesMut::with_capacity(received);
+            for chunk in &chunks {
+                joined.extend_from_slice(chunk);
+            }
+            joined.freeze()
+        }
+    };
+    match failure {
+        None => Ok(body),
+        Some(error) => Err((body, error)),
     }
-    Ok(body.freeze())
 }
 
 fn unix_now() -> u64 {

@@ -59,19 +59,18 @@ impl From<u32> for ProjectId {
     }
 }
 
-impl TryFrom<i64> for ProjectId {
-    type Error = std::num::TryFromIntError;
-
-    fn try_from(id: i64) -> Result<Self, Self::Error> {
-        Ok(ProjectId::Id(u64::try_from(id)?))
+/// Integer literals are `i32` unless told otherwise, so `42` must convert.
+/// No project has a negative id; one is kept as its text, which GitLab
+/// answers with 404 rather than this crate panicking or guessing.
+impl From<i64> for ProjectId {
+    fn from(id: i64) -> Self {
+        u64::try_from(id).map_or_else(|_| ProjectId::Path(id.to_string()), ProjectId::Id)
     }
 }
 
-impl TryFrom<i32> for ProjectId {
-    type Error = std::num::TryFromIntError;
-
-    fn try_from(id: i32) -> Result<Self, Self::Error> {
-        Ok(ProjectId::Id(u64::try_from(id)?))
+impl From<i32> for ProjectId {
+    fn from(id: i32) -> Self {
+        ProjectId::from(i64::from(id))
     }
 }
 
@@ -84,8 +83,8 @@ mod tests {
         assert_eq!(ProjectId::from("42"), ProjectId::Id(42));
         assert_eq!(ProjectId::from("group/sub/project"), ProjectId::Path("group/sub/project".into()));
         assert_eq!(ProjectId::from("+42"), ProjectId::Path("+42".into()));
-        assert_eq!(ProjectId::try_from(7_i32).unwrap(), ProjectId::Id(7));
-        assert!(ProjectId::try_from(-1_i64).is_err());
+        assert_eq!(ProjectId::from(7_i32), ProjectId::Id(7));
+        assert_eq!(ProjectId::from(-1_i64), ProjectId::Path("-1".into()));
         assert_eq!(ProjectId::Path("a/b".into()).to_string(), "a/b");
     }
 }

@@ -1,0 +1,183 @@
+//! Listing throughput: 20,000 jobs from a loopback server that pages them as
+//! GitLab does (100 a page, keyset `Link` headers), read by
+//! `Paginate::stream` and by a minimal hand-written reqwest + serde loop
+//! making the same requests, in one run.
+//!
+//!     cargo bench --bench listing                      # 5 rounds of 20,000 jobs
+//!     cargo bench --bench listing -- --rounds 9 --jobs 50000
+//!
+//! Each variant runs in a child process so its peak memory is its own:
+//! - `server`: the server alone with its prepared pages (the memory baseline),
+//! - `floor`: the same requests, bodies only skimmed (`IgnoredAny`): how fast
+//!   the server and transport go, which must stay well above the others,
+//! - `handwritten`: reqwest + `serde_json::from_slice::<Vec<Job>>` + Link parsing,
+//! - `stream`: `client.list_project_jobs().id(1).stream()`.
+
+use std::{sync::Arc, time::Instant};
+
+use futures::TryStreamExt;
+use gitlab_jobs::{Client, Paginate, types::Job};
+
+#[path = "page.rs"]
+mod page;
+#[path = "server.rs"]
+mod server;
+
+const PER_PAGE: usize = 100;
+
+fn main() {
+    match server::arg("--variant") {
+        Some(variant) => child(&variant),
+        None => driver(),
+    }
+}
+
+fn driver() {
+    let rounds: usize = server::arg("--rounds").and_then(|r| r.parse().ok()).unwrap_or(5);
+    let jobs = server::arg("--jobs").unwrap_or_else(|| "20000".into());
+    let extra = vec!["--jobs".to_owned(), jobs.clone()];
+    let mut variants = vec!["server", "floor", "handwritten", "stream"];
+    if std::env::args().any(|a| a == "--diagnose") {
+        variants.push("pages");
+    }
+    let results = server::drive(&variants, rounds, &extra);
+    let stat = |name: &str, key: &str| {
+        let lines = &results.iter().find(|(v, _)| v == name).unwrap().1;
+        server::median(lines.iter().map(|l| server::field(l, key)).collect())
+    };
+    let baseline = stat("server", "peak_rss_kib");
+    println!("\nlisting {jobs} jobs, {PER_PAGE} per keyset page, median of {rounds} rounds\n");
+    println!("| variant | jobs/s | vs hand-written | peak RSS (MiB) | over the server's |");
+    println!("|---|---:|---:|---:|---:|");
+    let handwritten = stat("handwritten", "jobs_per_s");
+    for name in variants.iter().copied().filter(|v| *v != "server") {
+        let rate = stat(name, "jobs_per_s");
+        let rss = stat(name, "peak_rss_kib");
+        println!(
+            "| {name} | {rate:.0} | {:.3} | {:.1} | {:.1} |",
+            rate / handwritten,
+            rss / 1024.0,
+            (rss - baseline) / 1024.0
+        );
+    }
+    println!("| server alone | | | {:.1} | |", baseline / 1024.0);
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn child(variant: &str) {
+    let total: usize = server::arg("--jobs").and_then(|j| j.parse().ok()).unwrap_or(20_000);
+    let base = serve_pages(total).await;
+    let started = Instant::now();
+    let seen = match variant {
+        "server" => 0,
+        "floor" => handwritten(&base, true).await,
+        "handwritten" => handwritten(&base, false).await,
+        "stream" => {
+            let client = Client::builder(&base).private_token("glpat-bench").build().unwrap();
+            client
+                .list_project_jobs()
+                .id(1)
+                .stream()
+                .try_fold(0usize, |n, _job| async move { Ok(n + 1) })
+                .await
+                .unwrap()
+        }
+        // Diagnostic: the generated builder's send() page by page, without the
+        // stream, to tell the request hooks' cost from the stream's.
+        "pages" => {
+            let client = Client::builder(&base).private_token("glpat-bench").build().unwrap();
+            let mut cursor: Option<String> = None;
+            let mut seen = 0;
+            loop {
+                let mut request = client
+                    .list_project_jobs()
+                    .id(1)
+                    .per_page(100u32)
+                    .pagination(gitlab_jobs::types::PaginationMode::Keyset);
+                if let Some(c) = cursor.take() {
+                    request = request.cursor(c);
+                }
+                let page = request.send().await.unwrap();
+                let next = page.headers().get("link").and_then(|v| v.to_str().ok()).and_then(|l| {
+                    let part = l.split(',').find(|p| p.contains("rel=\"next\""))?;
+                    part.split("cursor=").nth(1).map(|c| c.split('&').next().unwrap_or("").to_owned())
+                });
+                seen += page.len();
+                match next {
+                    Some(c) => cursor = Some(c),
+                    None => break seen,
+                }
+            }
+        }
+        other => panic!("unknown variant {other}"),
+    };
+    let secs = started.elapsed().as_secs_f64();
+    assert!(variant == "server" || seen == total, "{variant} saw {seen} of {total} jobs");
+    println!(
+        "jobs={seen} secs={secs:.4} jobs_per_s={:.0} peak_rss_kib={}",
+        seen as f64 / secs,
+        server::peak_rss_kib().unwrap_or(0)
+    );
+}
+
+/// Prepares every page and serves them by cursor, with GitLab's keyset links.
+async fn serve_pages(total: usize) -> String {
+    let pages = total.div_ceil(PER_PAGE);
+    let port_slot: Arc<std::sync::OnceLock<String>> = Arc::default();
+    let bodies: Vec<Arc<Vec<u8>>> = (0..pages)
+        .map(|p| Arc::new(page::page_bytes(PER_PAGE.min(total - p * PER_PAGE), 11_215_821_048 - (p * PER_PAGE) as i64)))
+        .collect();
+    let slot = port_slot.clone();
+    let base = server::start(move |target| {
+        let Some(query) = target.strip_prefix("/api/v4/projects/1/jobs?") else { return server::Body::NotFound };
+        let index = query
+            .split('&')
+            .find_map(|kv| kv.strip_prefix("cursor="))
+            .and_then(|c| c.parse::<usize>().ok())
+            .unwrap_or(0);
+        let Some(body) = bodies.get(index) else { return server::Body::NotFound };
+        let base = slot.get().cloned().unwrap_or_default();
+        let mut link = format!("<{base}/api/v4/projects/1/jobs?pagination=keyset&per_page=100>; rel=\"first\"");
+        if index + 1 < bodies.len() {
+            link = format!(
+                "<{base}/api/v4/projects/1/jobs?cursor={}&pagination=keyset&per_page=100>; rel=\"next\", {link}",
+                index + 1
+            );
+        }
+        server::Body::Bytes {
+            content_type: "application/json",
+            extra_headers: format!("link: {link}\r\n"),
+            body: body.clone(),
+        }
+    })
+    .await;
+    let _ = port_slot.set(base.clone());
+    base
+}
+
+/// What a careful user would write without the crate: follow `rel="next"`,
+/// parse each page into the same generated types (or only skim it).
+async fn handwritten(base: &str, skim_only: bool) -> usize {
+    let http = reqwest::Client::new();
+    let mut url = format!("{base}/api/v4/projects/1/jobs?pagination=keyset&per_page=100");
+    let mut seen = 0;
+    loop {
+        let response = http.get(&url).header("private-token", "glpat-bench").send().await.unwrap();
+        let next = response
+            .headers()
+            .get("link")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|link| link.split(',').find(|part| part.contains("rel=\"next\"")))
+            .and_then(|part| Some(part[part.find('<')? + 1..part.find('>')?].to_owned()));
+        let bytes = response.bytes().await.unwrap();
+        seen += if skim_only {
+            serde_json::from_slice::<Vec<serde::de::IgnoredAny>>(&bytes).unwrap().len()
+        } else {
+            serde_json::from_slice::<Vec<Job>>(&bytes).unwrap().len()
+        };
+        match next {
+            Some(next) => url = next,
+            None => return seen,
+        }
+    }
+}
