@@ -9,6 +9,10 @@ use std::{borrow::Cow, fmt, str::FromStr};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 macro_rules! open_enum {
+    // Several enums over one set of values: the block is passed on whole.
+    ( $( $(#[$meta:meta])* $name:ident ),+ => $values:tt ) => {
+        $( open_enum! { $(#[$meta])* $name $values } )+
+    };
     (
         $(#[$meta:meta])*
         $name:ident {
@@ -89,45 +93,12 @@ macro_rules! open_enum {
 
 open_enum! {
     /// The status of a job (GitLab's `Ci::HasStatus` values).
-    JobStatus {
-        Created = "created",
-        WaitingForResource = "waiting_for_resource",
-        Preparing = "preparing",
-        WaitingForCallback = "waiting_for_callback",
-        Pending = "pending",
-        Running = "running",
-        Success = "success",
-        Failed = "failed",
-        Canceling = "canceling",
-        Canceled = "canceled",
-        Skipped = "skipped",
-        Manual = "manual",
-        Scheduled = "scheduled",
-    }
-}
-
-open_enum! {
+    JobStatus,
     /// The status of a pipeline.
-    PipelineStatus {
-        Created = "created",
-        WaitingForResource = "waiting_for_resource",
-        Preparing = "preparing",
-        WaitingForCallback = "waiting_for_callback",
-        Pending = "pending",
-        Running = "running",
-        Success = "success",
-        Failed = "failed",
-        Canceling = "canceling",
-        Canceled = "canceled",
-        Skipped = "skipped",
-        Manual = "manual",
-        Scheduled = "scheduled",
-    }
-}
-
-open_enum! {
+    PipelineStatus,
     /// A job status to filter a job list by (`scope[]`).
-    JobScope {
+    JobScope
+    => {
         Created = "created",
         WaitingForResource = "waiting_for_resource",
         Preparing = "preparing",
