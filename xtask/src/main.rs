@@ -31,24 +31,56 @@ enum Task {
     },
 }
 
+/// What every task reads: the parsed docs pages, the spec and the departures,
+/// loaded once per run.
+struct Inputs {
+    root: std::path::PathBuf,
+    pages: Vec<xtask::docs::Page>,
+    spec: serde_json::Value,
+    departures: Vec<xtask::drift::Departure>,
+}
+
+impl Inputs {
+    fn load() -> Result<Inputs, String> {
+        let root = xtask::root();
+        Ok(Inputs {
+            pages: xtask::docs_pages(&root)?,
+            spec: xtask::load_spec(&root)?,
+            departures: xtask::drift::load_departures(&root)?,
+            root,
+        })
+    }
+}
+
+/// A stage's result, and whether it passed.
+struct Outcome<T> {
+    value: T,
+    passed: bool,
+}
+
 fn main() {
     let cli = Cli::parse();
-    let root = xtask::root();
-    let result = match cli.task {
-        Task::Docs => docs(&root),
-        Task::Derive { check } => derive(&root, check),
-        Task::Drift => drift(&root).map(|_| ()),
-        Task::Validate => validate(&root).map(|_| ()),
-        Task::Check { check } => pipeline(&root, check),
-    };
+    let result = Inputs::load().and_then(|inputs| {
+        let passed = match cli.task {
+            Task::Docs => {
+                docs(&inputs);
+                true
+            }
+            Task::Derive { check } => derive(&inputs, check).passed,
+            Task::Drift => drift(&inputs).passed,
+            Task::Validate => validate(&inputs)?.passed,
+            Task::Check { check } => pipeline(&inputs, check)?,
+        };
+        if passed { Ok(()) } else { Err("the task failed (see above)".to_owned()) }
+    });
     if let Err(message) = result {
         eprintln!("error: {message}");
         std::process::exit(1);
     }
 }
 
-fn docs(root: &std::path::Path) -> Result<(), String> {
-    for page in xtask::docs_pages(root)? {
+fn docs(inputs: &Inputs) {
+    for page in &inputs.pages {
         println!("{} ({})", page.file, page.format);
         for e in &page.endpoints {
             let params: Vec<String> =
@@ -67,31 +99,37 @@ fn docs(root: &std::path::Path) -> Result<(), String> {
             );
         }
     }
-    Ok(())
 }
 
-fn derive(root: &std::path::Path, check: bool) -> Result<(), String> {
-    let pages = xtask::docs_pages(root)?;
-    let spec = xtask::load_spec(root)?;
-    let outputs = xtask::derive::outputs(&pages, &xtask::operation_ids(&spec));
-    if check {
-        let stale = xtask::derive::stale(root, &outputs);
-        if !stale.is_empty() {
-            return Err(format!("derived files are out of date; run `cargo xtask derive`:\n  {}", stale.join("\n  ")));
+fn derive(inputs: &Inputs, check: bool) -> Outcome<()> {
+    let outputs = xtask::derive::outputs(&inputs.pages, &xtask::operation_ids(&inputs.spec));
+    let passed = if check {
+        let stale = xtask::derive::stale(&inputs.root, &outputs);
+        for problem in &stale {
+            println!("derive: {problem}");
         }
-        println!("derive: {} files up to date", outputs.len());
+        match stale.len() {
+            0 => println!("derive: {} files up to date", outputs.len()),
+            n => println!("derive: {n} files out of date; run `cargo xtask derive`"),
+        }
+        stale.is_empty()
     } else {
-        let written = xtask::derive::write(root, &outputs)?;
-        println!("derive: {} files, {written} written", outputs.len());
-    }
-    Ok(())
+        match xtask::derive::write(&inputs.root, &outputs) {
+            Ok(written) => {
+                println!("derive: {} files, {written} written", outputs.len());
+                true
+            }
+            Err(e) => {
+                println!("derive: {e}");
+                false
+            }
+        }
+    };
+    Outcome { value: (), passed }
 }
 
-fn drift(root: &std::path::Path) -> Result<xtask::drift::Report, String> {
-    let pages = xtask::docs_pages(root)?;
-    let spec = xtask::load_spec(root)?;
-    let departures = xtask::drift::load_departures(root)?;
-    let report = xtask::drift::drift(&pages, &spec, &departures);
+fn drift(inputs: &Inputs) -> Outcome<xtask::drift::Report> {
+    let report = xtask::drift::drift(&inputs.pages, &inputs.spec, &inputs.departures);
     for finding in &report.findings {
         println!("drift: {finding}");
     }
@@ -109,57 +147,30 @@ fn drift(root: &std::path::Path) -> Result<xtask::drift::Report, String> {
         report.departed.len(),
         report.stale.len()
     );
-    if report.is_clean() { Ok(report) } else { Err("the spec has drifted from the docs (see above)".into()) }
+    Outcome { passed: report.is_clean(), value: report }
 }
 
-fn validate(root: &std::path::Path) -> Result<Vec<xtask::validate::Fixture>, String> {
-    let spec = xtask::load_spec(root)?;
-    let departures = xtask::drift::load_departures(root)?;
-    let mut problems = xtask::validate::check_table(&spec);
-    let fixtures = xtask::validate::fixtures(root)?;
+fn validate(inputs: &Inputs) -> Result<Outcome<(Vec<xtask::validate::Fixture>, usize)>, String> {
+    let mut problems = xtask::validate::check_table(&inputs.spec);
+    let fixtures = xtask::validate::fixtures(&inputs.root)?;
     for fixture in &fixtures {
-        problems.extend(xtask::validate::validate(&spec, &departures, fixture));
+        problems.extend(xtask::validate::validate(&inputs.spec, &inputs.departures, fixture));
     }
     for problem in &problems {
         println!("validate: {problem}");
     }
     println!("validate: {} fixtures, {} problems", fixtures.len(), problems.len());
-    if problems.is_empty() {
-        Ok(fixtures)
-    } else {
-        Err("fixtures do not survive the generated types (see above)".into())
-    }
+    Ok(Outcome { passed: problems.is_empty(), value: (fixtures, problems.len()) })
 }
 
 /// Runs every stage even when one fails, so one run shows everything.
-fn pipeline(root: &std::path::Path, check: bool) -> Result<(), String> {
+fn pipeline(inputs: &Inputs, check: bool) -> Result<bool, String> {
     let started = std::time::Instant::now();
-    let mut failed = Vec::new();
-    if let Err(e) = derive(root, check) {
-        println!("derive: {e}");
-        failed.push("derive");
-    }
-    let report = drift(root).unwrap_or_else(|e| {
-        println!("{e}");
-        failed.push("drift");
-        let pages = xtask::docs_pages(root).unwrap_or_default();
-        let spec = xtask::load_spec(root).unwrap_or_default();
-        xtask::drift::drift(&pages, &spec, &xtask::drift::load_departures(root).unwrap_or_default())
-    });
-    let (fixtures, problems) = match validate(root) {
-        Ok(fixtures) => (fixtures, 0),
-        Err(e) => {
-            println!("{e}");
-            failed.push("validate");
-            let fixtures = xtask::validate::fixtures(root).unwrap_or_default();
-            let spec = xtask::load_spec(root).unwrap_or_default();
-            let departures = xtask::drift::load_departures(root).unwrap_or_default();
-            let problems = fixtures.iter().map(|f| xtask::validate::validate(&spec, &departures, f).len()).sum();
-            (fixtures, problems)
-        }
-    };
-    let pages = xtask::docs_pages(root)?;
-    println!("\n{}", xtask::summary::table(&pages, &fixtures, &report, problems));
+    let derived = derive(inputs, check);
+    let drifted = drift(inputs);
+    let validated = validate(inputs)?;
+    let (fixtures, problems) = &validated.value;
+    println!("\n{}", xtask::summary::table(&inputs.pages, fixtures, &drifted.value, *problems));
     println!("check: {:.1} s", started.elapsed().as_secs_f64());
-    if failed.is_empty() { Ok(()) } else { Err(format!("failed: {}", failed.join(", "))) }
+    Ok(derived.passed && drifted.passed && validated.passed)
 }
