@@ -26,14 +26,10 @@ mod server;
 const PER_PAGE: usize = 100;
 
 fn main() {
-    match server::arg("--variant") {
-        Some(variant) => child(&variant),
-        None => driver(),
-    }
+    server::run(driver, child);
 }
 
-fn driver() {
-    let rounds: usize = server::arg("--rounds").and_then(|r| r.parse().ok()).unwrap_or(5);
+fn driver(rounds: usize) {
     let jobs = server::arg("--jobs").unwrap_or_else(|| "20000".into());
     let extra = vec!["--jobs".to_owned(), jobs.clone()];
     let mut variants = vec!["server", "floor", "handwritten", "stream"];

@@ -19,14 +19,10 @@ use tokio::io::AsyncWriteExt;
 mod server;
 
 fn main() {
-    match server::arg("--variant") {
-        Some(variant) => child(&variant),
-        None => driver(),
-    }
+    server::run(driver, child);
 }
 
-fn driver() {
-    let rounds: usize = server::arg("--rounds").and_then(|r| r.parse().ok()).unwrap_or(5);
+fn driver(rounds: usize) {
     let mib = server::arg("--mib").unwrap_or_else(|| "1024".into());
     let results = server::drive(&["server", "reqwest", "crate"], rounds, &["--mib".to_owned(), mib.clone()]);
     let stat = |name: &str, key: &str| {

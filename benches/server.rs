@@ -132,6 +132,14 @@ pub fn median(mut values: Vec<f64>) -> f64 {
     values[values.len() / 2]
 }
 
+/// A bench binary's entry: a child runs one variant, the parent drives them.
+pub fn run(driver: fn(usize), child: fn(&str)) {
+    match arg("--variant") {
+        Some(variant) => child(&variant),
+        None => driver(arg("--rounds").and_then(|r| r.parse().ok()).unwrap_or(5)),
+    }
+}
+
 /// The value following `--name` on the command line.
 pub fn arg(name: &str) -> Option<String> {
     let args: Vec<String> = std::env::args().collect();

@@ -99,6 +99,11 @@ fn page_reply(page: &[&(i64, String)]) -> Reply {
     Reply::json(200, body)
 }
 
+/// The ids of every job a stream yields, in order.
+async fn ids_of(jobs: futures::stream::BoxStream<'_, Result<gitlab_jobs::types::Job, gitlab_jobs::Error>>) -> Vec<i64> {
+    jobs.map_ok(|job| job.id).try_collect().await.unwrap()
+}
+
 fn assert_all_jobs_once(ids: &[i64]) {
     assert_eq!(ids.len(), TOTAL as usize);
     assert!(ids.windows(2).all(|w| w[0] == w[1] + 1), "every job once, newest first");
@@ -110,16 +115,15 @@ async fn project_jobs_stream_over_keyset_pages_keeping_every_setter() {
     let server = gitlab(Server::Keyset, None).await;
     let client = client_for(&server.base_url);
 
-    let ids: Vec<i64> = client
-        .list_project_jobs()
-        .id("group/project")
-        .scope(vec![JobScope::Failed, JobScope::Success])
-        .ref_("main")
-        .stream()
-        .map_ok(|job| job.id)
-        .try_collect()
-        .await
-        .unwrap();
+    let ids = ids_of(
+        client
+            .list_project_jobs()
+            .id("group/project")
+            .scope(vec![JobScope::Failed, JobScope::Success])
+            .ref_("main")
+            .stream(),
+    )
+    .await;
 
     assert_all_jobs_once(&ids);
     let seen = server.seen();
@@ -141,16 +145,7 @@ async fn pipeline_jobs_stream_over_offset_pages() {
     let server = gitlab(Server::Keyset, None).await;
     let client = client_for(&server.base_url);
 
-    let ids: Vec<i64> = client
-        .list_pipeline_jobs()
-        .id(7)
-        .pipeline_id(42)
-        .include_retried(true)
-        .stream()
-        .map_ok(|job| job.id)
-        .try_collect()
-        .await
-        .unwrap();
+    let ids = ids_of(client.list_pipeline_jobs().id(7).pipeline_id(42).include_retried(true).stream()).await;
 
     assert_all_jobs_once(&ids);
     let seen = server.seen();
@@ -204,15 +199,7 @@ async fn taking_five_jobs_makes_one_request() {
 async fn a_page_size_set_by_the_caller_is_kept() {
     let server = gitlab(Server::Keyset, None).await;
 
-    let ids: Vec<i64> = client_for(&server.base_url)
-        .list_project_jobs()
-        .id(1)
-        .per_page(50u32)
-        .stream()
-        .map_ok(|j| j.id)
-        .try_collect()
-        .await
-        .unwrap();
+    let ids = ids_of(client_for(&server.base_url).list_project_jobs().id(1).per_page(50u32).stream()).await;
 
     assert_all_jobs_once(&ids);
     let seen = server.seen();
@@ -224,8 +211,7 @@ async fn a_page_size_set_by_the_caller_is_kept() {
 async fn a_server_that_ignores_keyset_is_followed_by_offset_pages() {
     let server = gitlab(Server::IgnoresKeyset, None).await;
 
-    let ids: Vec<i64> =
-        client_for(&server.base_url).list_project_jobs().id(1).stream().map_ok(|j| j.id).try_collect().await.unwrap();
+    let ids = ids_of(client_for(&server.base_url).list_project_jobs().id(1).stream()).await;
 
     assert_all_jobs_once(&ids);
     let seen = server.seen();
@@ -239,8 +225,7 @@ async fn a_server_that_ignores_keyset_is_followed_by_offset_pages() {
 async fn a_server_that_refuses_keyset_is_read_with_offset_pages_from_the_start() {
     let server = gitlab(Server::RefusesKeyset, None).await;
 
-    let ids: Vec<i64> =
-        client_for(&server.base_url).list_project_jobs().id(1).stream().map_ok(|j| j.id).try_collect().await.unwrap();
+    let ids = ids_of(client_for(&server.base_url).list_project_jobs().id(1).stream()).await;
 
     assert_all_jobs_once(&ids);
     let seen = server.seen();
