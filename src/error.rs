@@ -244,7 +244,7 @@ impl<E> ErrorExt for progenitor_client::Error<E> {
                 let api = self.api_error().cloned().unwrap_or_else(|| {
                     ApiError::from_parts(response.status(), response.headers(), b"", Problem::Status)
                 });
-                format!("{} {}: {api}", "request to", response.url())
+                format!("request to {}: {api}", response.url())
             }
             E::InvalidResponsePayload(body, error) => format!(
                 "GitLab's response is not the JSON the spec describes ({error}); body: {}",

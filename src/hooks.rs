@@ -122,8 +122,7 @@ async fn inspect(response: Response, wants_json: bool, can_retry: bool) -> Attem
                 return Attempt::Retry { outcome: Err(error), wait: None };
             }
             let problem = Problem::Truncated { received: partial.len(), cause: crate::error::error_chain(&error) };
-            let api = ApiError::from_parts(status, &headers, &partial, problem);
-            let inner = rebuild(status, &headers, &url, partial, Some(api));
+            let inner = annotated(status, &headers, &url, partial, problem);
             Attempt::Done(Ok(diverted(status, &headers, &url, inner)))
         }
     }
@@ -136,24 +135,31 @@ async fn finish(outcome: reqwest::Result<Response>) -> reqwest::Result<Response>
     if response.status().is_success() || response.status().is_redirection() {
         return Ok(response);
     }
-    let (status, headers, url) = (response.status(), response.headers().clone(), response.url().clone());
-    let body = match read_body(response, MAX_ERROR_BODY).await {
-        Ok(body) | Err((body, _)) => body,
-    };
-    let api = ApiError::from_parts(status, &headers, &body, Problem::Status);
-    Ok(rebuild(status, &headers, &url, body, Some(api)))
+    Ok(read_annotated(response, Problem::Status).await)
 }
 
 /// A success whose body cannot be what the spec promises is handed to the post
 /// hook, which returns it as `Error::UnexpectedResponse` with its status.
 async fn divert(response: Response, problem: Problem) -> Response {
     let (status, headers, url) = (response.status(), response.headers().clone(), response.url().clone());
+    let inner = read_annotated(response, problem).await;
+    diverted(status, &headers, &url, inner)
+}
+
+/// Reads up to [`MAX_ERROR_BODY`] bytes of the body (what arrived, if the
+/// connection breaks) and attaches what GitLab said.
+async fn read_annotated(response: Response, problem: Problem) -> Response {
+    let (status, headers, url) = (response.status(), response.headers().clone(), response.url().clone());
     let body = match read_body(response, MAX_ERROR_BODY).await {
         Ok(body) | Err((body, _)) => body,
     };
-    let api = ApiError::from_parts(status, &headers, &body, problem);
-    let inner = rebuild(status, &headers, &url, body, Some(api));
-    diverted(status, &headers, &url, inner)
+    annotated(status, &headers, &url, body, problem)
+}
+
+/// The response rebuilt around its read body, with what GitLab said attached.
+fn annotated(status: StatusCode, headers: &header::HeaderMap, url: &Url, body: Bytes, problem: Problem) -> Response {
+    let api = ApiError::from_parts(status, headers, &body, problem);
+    rebuild(status, headers, url, body, Some(api))
 }
 
 fn diverted(status: StatusCode, headers: &header::HeaderMap, url: &Url, inner: Response) -> Response {
