@@ -41,8 +41,8 @@ pub fn read(text: &str) -> Result<Document, String> {
     }
     let mut problems = Vec::new();
     lint_nullable_refs(&json, "", &mut problems);
-    let openapi: openapiv3::OpenAPI = serde_json::from_value(json.clone())
-        .map_err(|e| format!("{SPEC}: not an OpenAPI 3.0 document: {e}"))?;
+    let openapi: openapiv3::OpenAPI =
+        serde_json::from_value(json.clone()).map_err(|e| format!("{SPEC}: not an OpenAPI 3.0 document: {e}"))?;
     lint_operations(&openapi, &mut problems);
     if let Err(problem) = open_enums(&json) {
         problems.push(problem);
@@ -283,7 +283,8 @@ pub fn variant_name(wire: &str) -> Option<String> {
 /// in `src/open_enum.rs` writes the enum and its impls), in a module the crate
 /// re-exports.
 pub fn open_enum_source(enums: &[OpenEnum]) -> String {
-    let mut out = String::from("/// The open sets of values of the spec (schemas marked `x-open-enum`).\npub mod open_enums {\n");
+    let mut out =
+        String::from("/// The open sets of values of the spec (schemas marked `x-open-enum`).\npub mod open_enums {\n");
     for e in enums {
         out.push_str("    crate::open_enum::open_enum! {\n");
         for line in e.description.lines() {

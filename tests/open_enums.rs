@@ -38,7 +38,16 @@ macro_rules! known_list {
         }
     )+};
 }
-known_list!(ArtifactFileType, FailureReason, JobScope, JobStatus, PipelineSource, PipelineStatus, RunnerStatus, RunnerType);
+known_list!(
+    ArtifactFileType,
+    FailureReason,
+    JobScope,
+    JobStatus,
+    PipelineSource,
+    PipelineStatus,
+    RunnerStatus,
+    RunnerType
+);
 
 #[test]
 fn every_value_of_an_open_set_in_the_spec_is_a_known_variant_in_order() {
@@ -95,7 +104,9 @@ fn variant_names_follow_the_values_and_clashes_are_build_errors() {
     let clash = text.replacen("enum: [online,", "enum: [never-contacted, online,", 1);
     let error = spec::read(&clash).err().expect("two values with one variant name are refused");
     assert!(
-        error.contains("RunnerStatus: enum values `never-contacted` and `never_contacted` both become variant `NeverContacted`"),
+        error.contains(
+            "RunnerStatus: enum values `never-contacted` and `never_contacted` both become variant `NeverContacted`"
+        ),
         "{error}"
     );
 }

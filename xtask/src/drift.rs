@@ -11,16 +11,13 @@
 
 use std::fmt;
 
-use serde::Deserialize;
 use serde_json::Value;
 
 use crate::{
-    derive::{self, Route},
-    docs::Page,
-    infer::{Schema, Ty},
+    departures::Departure,
+    docs::{self, Page, Route},
+    spec,
 };
-
-pub const DEPARTURES: &str = "spec/departures.yaml";
 
 /// One difference, as one readable line.
 #[derive(Clone, Debug, PartialEq)]
@@ -39,15 +36,6 @@ impl fmt::Display for Finding {
     }
 }
 
-/// A reviewed, deliberate difference between the docs and the spec.
-#[derive(Clone, Debug, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct Departure {
-    pub route: String,
-    pub at: String,
-    pub reason: String,
-}
-
 #[derive(Debug, Default)]
 pub struct Report {
     /// Differences nobody has accepted: each one fails the check.
@@ -64,14 +52,9 @@ impl Report {
     }
 }
 
-pub fn load_departures(root: &std::path::Path) -> Result<Vec<Departure>, String> {
-    let text = std::fs::read_to_string(root.join(DEPARTURES)).map_err(|e| format!("{DEPARTURES}: {e}"))?;
-    serde_yaml_ng::from_str(&text).map_err(|e| format!("{DEPARTURES}: {e}"))
-}
-
 /// Compares every page with the spec.
 pub fn drift(pages: &[Page], spec: &Value, departures: &[Departure]) -> Report {
-    let routes = derive::routes(pages, &crate::operation_ids(spec));
+    let routes = docs::routes(pages, &spec::operation_ids(spec));
     let mut found = Vec::new();
     for route in &routes {
         compare_route(spec, route, &mut found);
@@ -94,26 +77,17 @@ pub fn drift(pages: &[Page], spec: &Value, departures: &[Departure]) -> Report {
 fn compare_route(spec: &Value, route: &Route<'_>, found: &mut Vec<Finding>) {
     let finding =
         |at: &str, docs: String, spec: String| Finding { route: route.route.clone(), at: at.into(), docs, spec };
-    let (method, path) = route.route.split_once(' ').unwrap_or(("GET", &route.route));
-    let item = &spec["paths"][path];
-    let operation = &item[method.to_ascii_lowercase()];
-    if !operation.is_object() {
+    let Some(op) = spec::operations(spec).into_iter().find(|op| op.route() == route.route) else {
         found.push(finding("endpoint", "this endpoint".into(), "does not have it".into()));
         return;
-    }
+    };
 
     // Parameters: in the path or query, or for writes, in the JSON body.
-    let spec_params: Vec<&Value> = operation["parameters"]
-        .as_array()
-        .into_iter()
-        .chain(item["parameters"].as_array())
-        .flatten()
-        .map(|p| resolve(spec, p))
-        .collect();
-    let body = request_schema(spec, operation);
-    for (name, param) in derive::params(route) {
+    let spec_params = spec::parameters(spec, &op);
+    let body = spec::request_schema(spec, op.operation);
+    for (name, param) in route.params() {
         let at = format!("parameter {name}");
-        let docs_schema = derive::param_schema(param);
+        let docs_schema = docs::param_schema(param);
         let docs_text = format!("`{}` ({}{})", name, param.ty, if param.required { ", required" } else { "" });
         let in_params =
             spec_params.iter().find(|p| p["name"].as_str().map(|n| n.trim_end_matches("[]")) == Some(name.as_str()));
@@ -122,9 +96,9 @@ fn compare_route(spec: &Value, route: &Route<'_>, found: &mut Vec<Finding>) {
                 if param.required && !p["required"].as_bool().unwrap_or(false) {
                     found.push(finding(&at, docs_text.clone(), "makes it optional".into()));
                 }
-                Some(resolve(spec, &p["schema"]))
+                Some(spec::resolve(spec, &p["schema"]))
             }
-            None => body.and_then(|b| property(spec, b, &name)).map(|(s, _, _)| s),
+            None => body.and_then(|b| spec::property(spec, b, &name)).map(|(s, _, _)| s),
         };
         match spec_schema {
             None => found.push(finding(&at, docs_text, "does not have it".into())),
@@ -132,24 +106,18 @@ fn compare_route(spec: &Value, route: &Route<'_>, found: &mut Vec<Finding>) {
         }
     }
 
-    if let Some(docs) = derive::response_schema(route) {
-        match response_schema(spec, operation) {
+    if let Some(docs) = route.response_schema() {
+        match spec::response_schema(spec, op.operation) {
             Some(spec_schema) => {
-                walk(spec, &docs, spec_schema, "$", true, &mut |at, d, s| found.push(finding(&at, d, s)))
+                spec::walk(spec, &docs, spec_schema, "$", true, &mut |at, d, s| found.push(finding(&at, d, s)))
             }
             None => found.push(finding("response", "a JSON example".into(), "declares no JSON response".into())),
         }
     }
-    let request = route
-        .versions
-        .iter()
-        .filter_map(|(_, e)| e.request_example.as_ref())
-        .map(crate::infer::infer)
-        .reduce(crate::infer::merge);
-    if let Some(docs) = request {
+    if let Some(docs) = route.request_schema() {
         match body {
             Some(spec_schema) => {
-                walk(spec, &docs, spec_schema, "request $", true, &mut |at, d, s| found.push(finding(&at, d, s)))
+                spec::walk(spec, &docs, spec_schema, "request $", true, &mut |at, d, s| found.push(finding(&at, d, s)))
             }
             None => found.push(finding("request", "a JSON request body".into(), "declares none".into())),
         }
@@ -166,7 +134,7 @@ fn compare_param(
     found: &mut Vec<Finding>,
 ) {
     let docs_type = docs["type"].as_str().unwrap_or("string");
-    let spec_type = spec_type(spec_schema);
+    let spec_type = spec::schema_type(spec_schema);
     let compatible = match (docs_type, spec_type) {
         (_, None) => true,
         ("string", Some("string")) | ("integer", Some("integer" | "number")) | ("boolean", Some("boolean")) => true,
@@ -180,7 +148,7 @@ fn compare_param(
         return;
     }
     let docs_values = docs["items"]["enum"].as_array().or(docs["enum"].as_array());
-    let spec_items = if docs_type == "array" { resolve(spec, &spec_schema["items"]) } else { spec_schema };
+    let spec_items = if docs_type == "array" { spec::resolve(spec, &spec_schema["items"]) } else { spec_schema };
     if let (Some(values), Some(allowed)) = (docs_values, spec_items["enum"].as_array()) {
         for value in values.iter().filter(|v| !allowed.contains(v)) {
             found.push(finding(
@@ -189,149 +157,5 @@ fn compare_param(
                 "does not list it".into(),
             ));
         }
-    }
-}
-
-/// Follows `$ref`s (a bounded number of them).
-pub fn resolve<'a>(spec: &'a Value, mut schema: &'a Value) -> &'a Value {
-    for _ in 0..32 {
-        let Some(reference) = schema["$ref"].as_str() else { return schema };
-        let pointer = reference.trim_start_matches('#');
-        match spec.pointer(pointer) {
-            Some(target) => schema = target,
-            None => return &Value::Null,
-        }
-    }
-    schema
-}
-
-/// A schema without its `allOf: [one]` wrapper, and whether it is nullable.
-fn unwrap<'a>(spec: &'a Value, schema: &'a Value) -> (&'a Value, bool) {
-    let schema = resolve(spec, schema);
-    let nullable = schema["nullable"].as_bool().unwrap_or(false);
-    match schema["allOf"].as_array().map(Vec::as_slice) {
-        Some([only]) => {
-            let (inner, inner_nullable) = unwrap(spec, only);
-            (inner, nullable || inner_nullable)
-        }
-        _ => (schema, nullable),
-    }
-}
-
-fn spec_type(schema: &Value) -> Option<&str> {
-    schema["type"].as_str().or_else(|| {
-        if schema["properties"].is_object() {
-            Some("object")
-        } else if schema["items"].is_object() {
-            Some("array")
-        } else {
-            None
-        }
-    })
-}
-
-/// A property of an object schema: its schema, whether it is nullable, and
-/// whether the object requires it.
-fn property<'a>(spec: &'a Value, object: &'a Value, name: &str) -> Option<(&'a Value, bool, bool)> {
-    let (object, _) = unwrap(spec, object);
-    let schema = object["properties"].get(name)?;
-    let (schema, nullable) = unwrap(spec, schema);
-    let required = object["required"].as_array().is_some_and(|r| r.iter().any(|n| n == name));
-    Some((schema, nullable, required))
-}
-
-pub fn response_schema<'a>(spec: &'a Value, operation: &'a Value) -> Option<&'a Value> {
-    let responses = operation["responses"].as_object()?;
-    responses
-        .iter()
-        .filter(|(code, _)| code.starts_with('2'))
-        .find_map(|(_, r)| resolve(spec, r)["content"]["application/json"].get("schema"))
-}
-
-fn request_schema<'a>(spec: &'a Value, operation: &'a Value) -> Option<&'a Value> {
-    resolve(spec, &operation["requestBody"])["content"]["application/json"].get("schema")
-}
-
-/// Compares what an example shows (`docs`) with a spec schema, calling
-/// `report(at, docs, spec)` for each difference. With `enums`, a string the
-/// spec's enum does not list is a difference too.
-pub fn walk(
-    spec: &Value,
-    docs: &Schema,
-    schema: &Value,
-    at: &str,
-    enums: bool,
-    report: &mut dyn FnMut(String, String, String),
-) {
-    let (schema, _) = unwrap(spec, schema);
-    if let Some(branches) = schema["oneOf"].as_array() {
-        // Compatible with one branch is enough; otherwise show the closest.
-        let mut best: Option<Vec<(String, String, String)>> = None;
-        for branch in branches {
-            let mut differences = Vec::new();
-            walk(spec, docs, branch, at, enums, &mut |a, d, s| differences.push((a, d, s)));
-            if differences.is_empty() {
-                return;
-            }
-            if best.as_ref().is_none_or(|b| differences.len() < b.len()) {
-                best = Some(differences);
-            }
-        }
-        for (a, d, s) in best.unwrap_or_default() {
-            report(a, d, s);
-        }
-        return;
-    }
-    let spec_kind = spec_type(schema);
-    let mismatch = |report: &mut dyn FnMut(String, String, String)| {
-        report(
-            at.to_owned(),
-            format!("a {} value", docs.ty.kind()),
-            format!("types it as {}", spec_kind.unwrap_or("anything")),
-        )
-    };
-    match (&docs.ty, spec_kind) {
-        (Ty::Unknown, _) | (_, None) => {}
-        (Ty::Mixed(kinds), _) => report(
-            at.to_owned(),
-            format!("values of different kinds ({})", kinds.iter().copied().collect::<Vec<_>>().join(", ")),
-            "can hold only one".into(),
-        ),
-        (Ty::Boolean, Some("boolean")) | (Ty::Integer, Some("integer" | "number")) | (Ty::Number, Some("number")) => {}
-        (Ty::Number, Some("integer")) => {
-            report(at.to_owned(), "a fractional number".into(), "types it as integer".into())
-        }
-        (Ty::String { values, .. }, Some("string")) => {
-            if let (true, Some(values), Some(allowed)) = (enums, values, schema["enum"].as_array()) {
-                for value in values.iter().filter(|v| !allowed.iter().any(|a| a == *v)) {
-                    report(
-                        format!("{at} value {value}"),
-                        format!("the value `{value}`"),
-                        "does not list it in its enum".into(),
-                    );
-                }
-            }
-        }
-        (Ty::Array(items), Some("array")) => walk(spec, items, &schema["items"], &format!("{at}[]"), enums, report),
-        (Ty::Object(props), Some("object")) => {
-            for (key, prop) in props {
-                let here = format!("{at}.{key}");
-                match property(spec, schema, key) {
-                    None if schema["additionalProperties"].is_object() || schema["additionalProperties"] == true => {}
-                    None => report(
-                        here,
-                        format!("the field (a {} value)", prop.schema.ty.kind()),
-                        "does not have it".into(),
-                    ),
-                    Some((field, nullable, required)) => {
-                        if prop.schema.nullable && !nullable && required {
-                            report(here.clone(), "`null`".into(), "requires a value".into());
-                        }
-                        walk(spec, &prop.schema, field, &here, enums, report);
-                    }
-                }
-            }
-        }
-        _ => mismatch(report),
     }
 }

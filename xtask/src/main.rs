@@ -23,7 +23,13 @@ enum Task {
     Drift,
     /// Read every fixture into the generated types and back, and check it against the spec.
     Validate,
-    /// The whole pipeline: derive, drift, validate, and a summary table.
+    /// List the public API the spec generates in spec/api.txt, and what changed.
+    Api {
+        /// Write nothing; fail if spec/api.txt is out of date.
+        #[arg(long)]
+        check: bool,
+    },
+    /// The whole pipeline: derive, drift, validate, api, and a summary table.
     Check {
         /// Write nothing; fail if derived files are out of date (what CI runs).
         #[arg(long)]
@@ -37,16 +43,16 @@ struct Inputs {
     root: std::path::PathBuf,
     pages: Vec<xtask::docs::Page>,
     spec: serde_json::Value,
-    departures: Vec<xtask::drift::Departure>,
+    departures: Vec<xtask::departures::Departure>,
 }
 
 impl Inputs {
     fn load() -> Result<Inputs, String> {
         let root = xtask::root();
         Ok(Inputs {
-            pages: xtask::docs_pages(&root)?,
-            spec: xtask::load_spec(&root)?,
-            departures: xtask::drift::load_departures(&root)?,
+            pages: xtask::docs::load_pages(&root)?,
+            spec: xtask::spec::load(&root)?.json,
+            departures: xtask::departures::load(&root)?,
             root,
         })
     }
@@ -69,6 +75,7 @@ fn main() {
             Task::Derive { check } => derive(&inputs, check).passed,
             Task::Drift => drift(&inputs).passed,
             Task::Validate => validate(&inputs)?.passed,
+            Task::Api { check } => api(&inputs, check)?,
             Task::Check { check } => pipeline(&inputs, check)?,
         };
         if passed { Ok(()) } else { Err("the task failed (see above)".to_owned()) }
@@ -102,15 +109,14 @@ fn docs(inputs: &Inputs) {
 }
 
 fn derive(inputs: &Inputs, check: bool) -> Outcome<()> {
-    let outputs = xtask::derive::outputs(&inputs.pages, &xtask::operation_ids(&inputs.spec));
+    let outputs = xtask::derive::outputs(&inputs.pages, &xtask::spec::operation_ids(&inputs.spec));
     let passed = if check {
         let stale = xtask::derive::stale(&inputs.root, &outputs);
         for problem in &stale {
             println!("derive: {problem}");
         }
-        match stale.len() {
-            0 => println!("derive: {} files up to date", outputs.len()),
-            n => println!("derive: {n} files out of date; run `cargo xtask derive`"),
+        if stale.is_empty() {
+            println!("derive: {} files up to date", outputs.len());
         }
         stale.is_empty()
     } else {
@@ -138,7 +144,7 @@ fn drift(inputs: &Inputs) -> Outcome<xtask::drift::Report> {
             "drift: {} {}: listed in {} but no longer differs; remove it",
             departure.route,
             departure.at,
-            xtask::drift::DEPARTURES
+            xtask::departures::DEPARTURES
         );
     }
     println!(
@@ -169,8 +175,45 @@ fn pipeline(inputs: &Inputs, check: bool) -> Result<bool, String> {
     let derived = derive(inputs, check);
     let drifted = drift(inputs);
     let validated = validate(inputs)?;
+    let api_passed = api(inputs, check)?;
     let (fixtures, problems) = &validated.value;
-    println!("\n{}", xtask::summary::table(&inputs.pages, fixtures, &drifted.value, *problems));
+    let paths: Vec<String> = fixtures.iter().map(|f| f.path.clone()).collect();
+    let found = xtask::summary::Findings {
+        drift: drifted.value.findings.len(),
+        departed: drifted.value.departed.len(),
+        stale_departures: drifted.value.stale.len(),
+        fixtures: fixtures.len(),
+        problems: *problems,
+    };
+    println!("\n{}", xtask::summary::table(&inputs.pages, &paths, found));
     println!("check: {:.1} s", started.elapsed().as_secs_f64());
-    Ok(derived.passed && drifted.passed && validated.passed)
+    Ok(derived.passed && drifted.passed && validated.passed && api_passed)
+}
+
+/// Lists the generated API; prints what changed against the committed listing.
+fn api(inputs: &Inputs, check: bool) -> Result<bool, String> {
+    use xtask::{api, files};
+    let listing = api::listing(gitlab_jobs::GENERATED_SOURCE)?;
+    let committed = files::read_text(&inputs.root.join(api::LISTING)).unwrap_or_default();
+    let changes = api::changes(&committed, &listing);
+    for change in &changes {
+        println!("api: {change}");
+    }
+    let items = listing.lines().filter(|l| !l.starts_with('#')).count();
+    if check {
+        if changes.is_empty() && committed == listing {
+            println!("api: {} items, {} up to date", items, api::LISTING);
+            return Ok(true);
+        }
+        println!(
+            "api: {} differs from what the spec generates; run `{}` (and record breaking changes in CHANGELOG.md)",
+            api::LISTING,
+            api::COMMAND
+        );
+        return Ok(false);
+    }
+    let file = files::Generated { path: api::LISTING.to_owned(), text: listing };
+    let written = files::write(&inputs.root, std::slice::from_ref(&file))?;
+    println!("api: {items} items, {} {}", api::LISTING, if written > 0 { "written" } else { "unchanged" });
+    Ok(true)
 }

@@ -5,7 +5,17 @@ use std::collections::BTreeSet;
 
 use serde_json::Value;
 
-use crate::{derive, docs::Page, drift::Report, validate::Fixture};
+use crate::docs::Page;
+
+/// What the stages found, as the table's last lines report it.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Findings {
+    pub drift: usize,
+    pub departed: usize,
+    pub stale_departures: usize,
+    pub fixtures: usize,
+    pub problems: usize,
+}
 
 /// Distinct JSON paths of a value (`$[].commit.id`), to count fields.
 fn paths(value: &Value, at: String, out: &mut BTreeSet<String>) {
@@ -26,15 +36,18 @@ fn paths(value: &Value, at: String, out: &mut BTreeSet<String>) {
     }
 }
 
-pub fn table(pages: &[Page], fixtures: &[Fixture], drift: &Report, problems: usize) -> String {
+/// The table: one row per docs page (oldest era first), the hand-written
+/// fixtures, totals, and the stages' findings. `fixtures` are the paths of
+/// every fixture validated.
+pub fn table(pages: &[Page], fixtures: &[String], found: Findings) -> String {
     let mut out = String::new();
     out.push_str(&format!(
-        "{:<26} {:<22} {:>9} {:>10} {:>7} {:>8}\n",
-        "docs page", "format", "endpoints", "parameters", "fields", "fixtures"
+        "{:<26} {:<15} {:<22} {:>9} {:>10} {:>7} {:>8}\n",
+        "docs page", "era", "format", "endpoints", "parameters", "fields", "fixtures"
     ));
     let mut totals = (0, 0, 0, 0);
     for page in pages {
-        let stem = derive::stem(&page.file);
+        let stem = page.stem();
         let parameters: usize = page.endpoints.iter().map(|e| e.params.len()).sum();
         let mut fields = BTreeSet::new();
         for endpoint in &page.endpoints {
@@ -42,10 +55,11 @@ pub fn table(pages: &[Page], fixtures: &[Fixture], drift: &Report, problems: usi
                 paths(example, format!("{} $", endpoint.route()), &mut fields);
             }
         }
-        let own = fixtures.iter().filter(|f| f.path.contains(&format!("/{stem}/"))).count();
+        let own = fixtures.iter().filter(|f| f.contains(&format!("/{stem}/"))).count();
         out.push_str(&format!(
-            "{:<26} {:<22} {:>9} {:>10} {:>7} {:>8}\n",
+            "{:<26} {:<15} {:<22} {:>9} {:>10} {:>7} {:>8}\n",
             format!("{stem}.txt"),
+            page.era,
             page.format.to_string(),
             page.endpoints.len(),
             parameters,
@@ -54,14 +68,15 @@ pub fn table(pages: &[Page], fixtures: &[Fixture], drift: &Report, problems: usi
         ));
         totals = (totals.0 + page.endpoints.len(), totals.1 + parameters, totals.2 + fields.len(), totals.3 + own);
     }
-    let real = fixtures.iter().filter(|f| f.path.starts_with("tests/fixtures/real/")).count();
+    let real = fixtures.iter().filter(|f| f.starts_with("tests/fixtures/real/")).count();
     out.push_str(&format!(
-        "{:<26} {:<22} {:>9} {:>10} {:>7} {:>8}\n",
-        "real-world cases", "hand-written", "", "", "", real
+        "{:<26} {:<15} {:<22} {:>9} {:>10} {:>7} {:>8}\n",
+        "real-world cases", "", "hand-written", "", "", "", real
     ));
     out.push_str(&format!(
-        "{:<26} {:<22} {:>9} {:>10} {:>7} {:>8}\n",
+        "{:<26} {:<15} {:<22} {:>9} {:>10} {:>7} {:>8}\n",
         "total",
+        "",
         "",
         totals.0,
         totals.1,
@@ -70,11 +85,7 @@ pub fn table(pages: &[Page], fixtures: &[Fixture], drift: &Report, problems: usi
     ));
     out.push_str(&format!(
         "drift: {} findings, {} accepted departures, {} stale departures\nvalidate: {} fixtures, {} problems\n",
-        drift.findings.len(),
-        drift.departed.len(),
-        drift.stale.len(),
-        fixtures.len(),
-        problems
+        found.drift, found.departed, found.stale_departures, found.fixtures, found.problems
     ));
     out
 }

@@ -12,7 +12,10 @@ use gitlab_jobs::types;
 use serde::{Serialize, de::DeserializeOwned};
 use serde_json::Value;
 
-use crate::{derive::files_under, drift, infer, json_diff};
+use crate::{
+    departures::{self, Departure},
+    docs, files, infer, json_diff, spec,
+};
 
 pub const REAL_MANIFEST: &str = "tests/fixtures/real/manifest.json";
 
@@ -64,19 +67,13 @@ fn round_trip(type_name: &str, value: &Value) -> Result<Value, String> {
 /// The name of the schema an operation answers (or takes) in the spec:
 /// `Job`, or `Job[]` for an array of them.
 fn spec_type_name(spec: &Value, operation: &str, request: bool) -> Option<String> {
-    let (path, method) = spec["paths"].as_object()?.iter().find_map(|(path, item)| {
-        item.as_object()?.iter().find(|(_, op)| op["operationId"] == operation).map(|(m, _)| (path.clone(), m.clone()))
-    })?;
-    let op = &spec["paths"][&path][&method];
-    let schema = if request {
-        op["requestBody"]["content"]["application/json"]["schema"].clone()
-    } else {
-        drift::response_schema(spec, op)?.clone()
-    };
+    let op = spec::operation(spec, operation)?;
+    let schema =
+        if request { spec::request_schema(spec, op.operation)? } else { spec::response_schema(spec, op.operation)? };
     let name = |s: &Value| s["$ref"].as_str().map(|r| r.rsplit('/').next().unwrap_or(r).to_owned());
     match schema["type"].as_str() {
         Some("array") => name(&schema["items"]).map(|n| format!("{n}[]")),
-        _ => name(&schema),
+        _ => name(schema),
     }
 }
 
@@ -101,11 +98,11 @@ pub fn check_table(spec: &Value) -> Vec<String> {
 pub fn fixtures(root: &Path) -> Result<Vec<Fixture>, String> {
     let mut found = Vec::new();
     let read = |path: &Path| -> Result<Value, String> {
-        let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let text = files::read_text(path)?;
         serde_json::from_str(&text).map_err(|e| format!("{}: not JSON: {e}", path.display()))
     };
-    let rel = |path: &Path| path.strip_prefix(root).unwrap_or(path).to_string_lossy().replace('\\', "/");
-    for path in files_under(&root.join(crate::derive::DOCS_FIXTURES)) {
+    let rel = |path: &Path| files::relative(root, path);
+    for path in files::files_under(&root.join(docs::FIXTURES)) {
         let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         let (operation, request) = match name.strip_suffix(".request.json") {
             Some(op) => (op.to_owned(), true),
@@ -116,7 +113,7 @@ pub fn fixtures(root: &Path) -> Result<Vec<Fixture>, String> {
     let manifest: BTreeMap<String, String> =
         serde_json::from_value(read(&root.join(REAL_MANIFEST))?).map_err(|e| format!("{REAL_MANIFEST}: {e}"))?;
     let real_dir = root.join("tests/fixtures/real");
-    for path in files_under(&real_dir) {
+    for path in files::files_under(&real_dir) {
         let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         if path == root.join(REAL_MANIFEST) {
             continue;
@@ -129,7 +126,7 @@ pub fn fixtures(root: &Path) -> Result<Vec<Fixture>, String> {
 
 /// The problems of one fixture, each naming the file and the JSON path. A
 /// difference from the spec listed in the departures is not a problem.
-pub fn validate(spec: &Value, departures: &[drift::Departure], fixture: &Fixture) -> Vec<String> {
+pub fn validate(spec: &Value, departures: &[Departure], fixture: &Fixture) -> Vec<String> {
     let Some((_, _, type_name)) = TYPES.iter().find(|(op, req, _)| *op == fixture.operation && *req == fixture.request)
     else {
         return vec![format!("{}: no generated type is known for operation `{}`", fixture.path, fixture.operation)];
@@ -143,25 +140,19 @@ pub fn validate(spec: &Value, departures: &[drift::Departure], fixture: &Fixture
             problems.extend(diffs.into_iter().map(|d| format!("{}: {d} (the generated types lose it)", fixture.path)));
         }
     }
-    // The spec's own schema, as drift reads it; open sets may hold any value.
-    let operation = spec["paths"].as_object().and_then(|paths| {
-        paths.iter().find_map(|(path, item)| {
-            let (method, op) =
-                item.as_object()?.iter().find(|(_, op)| op["operationId"] == fixture.operation.as_str())?;
-            Some((format!("{} {path}", method.to_ascii_uppercase()), op))
-        })
-    });
-    if let Some((route, op)) = operation {
+    // The spec's own schema, walked as drift walks it; open sets may hold any value.
+    if let Some(op) = spec::operation(spec, &fixture.operation) {
         let target = if fixture.request {
-            op["requestBody"]["content"]["application/json"].get("schema")
+            spec::request_schema(spec, op.operation)
         } else {
-            drift::response_schema(spec, op)
+            spec::response_schema(spec, op.operation)
         };
         if let Some(target) = target {
             let shown = infer::infer(&fixture.value);
             let root = if fixture.request { "request $" } else { "$" };
-            drift::walk(spec, &shown, target, root, false, &mut |at, docs, spec| {
-                if !departures.iter().any(|d| d.route == route && d.at == at) {
+            let route = op.route();
+            spec::walk(spec, &shown, target, root, false, &mut |at, docs, spec| {
+                if !departures::is_listed(departures, &route, &at) {
                     problems.push(format!("{}: {at}: the fixture shows {docs}; the spec {spec}", fixture.path))
                 }
             });

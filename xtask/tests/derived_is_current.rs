@@ -4,9 +4,9 @@
 #[test]
 fn derived_files_match_the_docs_pages() {
     let root = xtask::root();
-    let pages = xtask::docs_pages(&root).unwrap();
-    let spec = xtask::load_spec(&root).unwrap();
-    let outputs = xtask::derive::outputs(&pages, &xtask::operation_ids(&spec));
+    let pages = xtask::docs::load_pages(&root).unwrap();
+    let spec = xtask::spec::load(&root).unwrap().json;
+    let outputs = xtask::derive::outputs(&pages, &xtask::spec::operation_ids(&spec));
     let stale = xtask::derive::stale(&root, &outputs);
     assert!(stale.is_empty(), "derived files are out of date; run `cargo xtask derive`:\n  {}", stale.join("\n  "));
 }
@@ -14,23 +14,33 @@ fn derived_files_match_the_docs_pages() {
 #[test]
 fn derive_is_deterministic() {
     let root = xtask::root();
-    let pages = xtask::docs_pages(&root).unwrap();
-    let ids = xtask::operation_ids(&xtask::load_spec(&root).unwrap());
+    let pages = xtask::docs::load_pages(&root).unwrap();
+    let ids = xtask::spec::operation_ids(&xtask::spec::load(&root).unwrap().json);
     assert_eq!(xtask::derive::outputs(&pages, &ids), xtask::derive::outputs(&pages, &ids));
 }
 
 #[test]
 fn a_changed_example_makes_the_check_name_its_fixture() {
     let root = xtask::root();
-    let mut pages = xtask::docs_pages(&root).unwrap();
-    let ids = xtask::operation_ids(&xtask::load_spec(&root).unwrap());
-    pages[4].endpoints[5].response_example.as_mut().unwrap()["name"] = "renamed".into();
+    let mut pages = xtask::docs::load_pages(&root).unwrap();
+    let ids = xtask::spec::operation_ids(&xtask::spec::load(&root).unwrap().json);
+    xtask::docs::find_mut(&mut pages, "004_8e66e6f090344155").unwrap().endpoints[5]
+        .response_example
+        .as_mut()
+        .unwrap()["name"] = "renamed".into();
     let stale = xtask::derive::stale(&root, &xtask::derive::outputs(&pages, &ids));
     assert!(
-        stale.contains(&"tests/fixtures/docs/004_8e66e6f090344155/get_job.json is out of date".to_owned()),
+        stale.contains(
+            &"tests/fixtures/docs/004_8e66e6f090344155/get_job.json is out of date; run `cargo xtask derive`"
+                .to_owned()
+        ),
         "{stale:?}"
     );
-    assert!(stale.contains(&"spec/derived/openapi.json is out of date".to_owned()) || stale.len() == 1, "{stale:?}");
+    assert!(
+        stale.contains(&"spec/derived/openapi.json is out of date; run `cargo xtask derive`".to_owned())
+            || stale.len() == 1,
+        "{stale:?}"
+    );
 }
 
 #[test]

@@ -179,3 +179,27 @@ proptest! {
         let _ = parse("mutated", &text);
     }
 }
+
+#[test]
+fn pages_are_read_in_the_order_of_their_era_and_an_unlisted_page_is_refused() {
+    let pages = xtask::docs::load_pages(&xtask::root()).unwrap();
+    let eras: Vec<&str> = pages.iter().map(|p| p.era.as_str()).collect();
+    assert_eq!(eras.first(), Some(&"14.x (2021-12)"));
+    assert_eq!(eras.last(), Some(&"newest"));
+
+    let root = std::env::temp_dir().join(format!("xtask-index-{}", std::process::id()));
+    let dir = root.join(xtask::docs::PAGES_DIR);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("pages.yaml"), "- file: a.txt\n  era: old\n").unwrap();
+    std::fs::write(dir.join("a.txt"), page("004_8e66e6f090344155.txt")).unwrap();
+    std::fs::write(dir.join("b.txt"), page("004_8e66e6f090344155.txt")).unwrap();
+    let error = xtask::docs::load_pages(&root).unwrap_err();
+    assert_eq!(error, "spec/docs/b.txt: not listed in spec/docs/pages.yaml (add it with its era)");
+
+    std::fs::remove_file(dir.join("b.txt")).unwrap();
+    std::fs::write(dir.join("pages.yaml"), "- file: a.txt\n  era: old\n- file: c.txt\n  era: new\n").unwrap();
+    let error = xtask::docs::load_pages(&root).unwrap_err();
+    assert!(error.starts_with("spec/docs/c.txt") || error.contains("c.txt"), "{error}");
+    assert!(error.ends_with("(listed in spec/docs/pages.yaml)"), "{error}");
+    std::fs::remove_dir_all(&root).unwrap();
+}

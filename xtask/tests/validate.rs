@@ -2,14 +2,14 @@
 //! types would lose or refuse what a fixture holds.
 
 use serde_json::json;
-use xtask::{drift, validate};
+use xtask::{departures, validate};
 
 fn spec() -> serde_json::Value {
-    xtask::load_spec(&xtask::root()).unwrap()
+    xtask::spec::load(&xtask::root()).unwrap().json
 }
 
-fn departures() -> Vec<drift::Departure> {
-    drift::load_departures(&xtask::root()).unwrap()
+fn departures() -> Vec<departures::Departure> {
+    departures::load(&xtask::root()).unwrap()
 }
 
 fn fixture(path: &str, operation: &str, value: serde_json::Value) -> validate::Fixture {

@@ -13,9 +13,15 @@
 //! as summaries. Nothing here panics on any input: a page that cannot be read
 //! yields a [`ParseError`] naming the file and what was missing.
 
+pub mod index;
+pub mod routes;
+
 use std::fmt;
 
 use serde_json::Value;
+
+pub use index::{FIXTURES, INDEX, PAGES_DIR, find, find_mut, load_pages};
+pub use routes::{Route, param_schema, routes};
 
 /// How a page is written.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -73,9 +79,20 @@ impl Endpoint {
 /// A parsed page.
 #[derive(Clone, Debug)]
 pub struct Page {
+    /// `spec/docs/004_8e66e6f090344155.txt`
     pub file: String,
+    /// The GitLab releases it describes, from the index (empty for a page
+    /// parsed on its own).
+    pub era: String,
     pub format: Format,
     pub endpoints: Vec<Endpoint>,
+}
+
+impl Page {
+    /// The file name without folder and extension: `004_8e66e6f090344155`.
+    pub fn stem(&self) -> String {
+        std::path::Path::new(&self.file).file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default()
+    }
 }
 
 /// A page that could not be read, naming the file and what was not found.
@@ -181,7 +198,7 @@ pub fn parse(file: &str, text: &str) -> Result<Page, ParseError> {
             response_example: responses.into_iter().last().map(|(_, v)| v),
         });
     }
-    Ok(Page { file: file.to_owned(), format, endpoints })
+    Ok(Page { file: file.to_owned(), era: String::new(), format, endpoints })
 }
 
 #[derive(Debug)]
