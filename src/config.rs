@@ -40,7 +40,12 @@ pub enum TokenKind {
 }
 
 impl TokenKind {
-    fn header(self) -> HeaderName {
+    /// Every kind: a redirect to another origin removes each one's header
+    /// (`redirect.rs`). A new kind belongs here as well as in `header`.
+    pub(crate) const ALL: [TokenKind; 3] = [TokenKind::Private, TokenKind::Job, TokenKind::OAuth];
+
+    /// The header that carries a token of this kind.
+    pub(crate) fn header(self) -> HeaderName {
         match self {
             TokenKind::Private => HeaderName::from_static("private-token"),
             TokenKind::Job => HeaderName::from_static("job-token"),

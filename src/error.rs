@@ -6,9 +6,8 @@
 //! the body of every error response (up to [`MAX_ERROR_BODY`] bytes) and attach
 //! an [`ApiError`] to it, so [`ErrorExt`] can answer without another await.
 
-use std::{fmt, sync::Arc, time::Duration};
+use std::{fmt, time::Duration};
 
-use bytes::Bytes;
 use reqwest::{StatusCode, header::HeaderMap};
 
 /// The most bytes of an error body that are kept; GitLab's JSON errors are far
@@ -175,36 +174,6 @@ fn snippet(text: &str) -> String {
         Some((cut, _)) => format!("{}…", &flat[..cut]),
         None => flat,
     }
-}
-
-/// A response the hooks took aside: it reached the generated code as a
-/// success, but its body cannot be what the spec promises. The post hook hands
-/// it back as `Error::UnexpectedResponse`, with its [`ApiError`] attached.
-#[derive(Clone)]
-pub(crate) struct Diverted(pub(crate) Arc<std::sync::Mutex<Option<reqwest::Response>>>);
-
-/// Builds a response with the given parts and a fully read body, carrying `api`.
-pub(crate) fn rebuild(
-    status: StatusCode,
-    headers: &HeaderMap,
-    url: &reqwest::Url,
-    body: Bytes,
-    api: Option<ApiError>,
-) -> reqwest::Response {
-    use reqwest::ResponseBuilderExt;
-    // Only the URL goes through the builder (it has no other setter); a builder
-    // with nothing but an extension cannot fail, and the rest is set directly.
-    let mut response = http::Response::builder().url(url.clone()).body(body).unwrap_or_default();
-    *response.status_mut() = status;
-    let h = response.headers_mut();
-    h.clone_from(headers);
-    // The body is now complete in memory; its old framing no longer applies.
-    h.remove(reqwest::header::TRANSFER_ENCODING);
-    h.remove(reqwest::header::CONTENT_ENCODING);
-    if let Some(api) = api {
-        response.extensions_mut().insert(api);
-    }
-    reqwest::Response::from(response)
 }
 
 /// Answers about any error of this crate's calls without another await.

@@ -1,23 +1,24 @@
 //! What the client does around every generated request: it adds the token,
-//! follows redirects without leaking that token to another host, retries
-//! reading requests through throttling and gateway errors, and reads error
-//! bodies so that an error can say what GitLab said.
+//! sends the request through [`crate::redirect`], retries reading requests
+//! through throttling and gateway errors, and reads error bodies so that an
+//! error can say what GitLab said.
 //!
-//! GitLab answers some requests (an archived job log kept in object storage, an
-//! instance moved behind a new host name) with a redirect. reqwest would follow
-//! it but keep custom headers such as `PRIVATE-TOKEN` and `JOB-TOKEN` even when
-//! the next hop is another host, so the client turns reqwest's redirects off and
-//! follows them here, sending the token only to the origin it was meant for.
+//! A success whose body cannot be what the spec promises (HTML from a proxy, a
+//! body cut short) must reach the user as an error with its status, but
+//! progenitor's `exec` hook can only return a response. Such a response is
+//! "diverted": `exec` hands on an empty stand-in carrying the real response,
+//! and the `post` hook returns that one as `Error::UnexpectedResponse`.
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use bytes::{Bytes, BytesMut};
 use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
-use reqwest::{Method, Request, Response, StatusCode, Url, header};
+use reqwest::{Request, Response, StatusCode, Url, header};
 
 use crate::{
     Client, ClientState,
-    error::{ApiError, Diverted, MAX_ERROR_BODY, Problem, RateLimit, rebuild},
+    error::{ApiError, MAX_ERROR_BODY, Problem, RateLimit},
+    redirect::follow_redirects,
     retry::{is_idempotent, is_retryable_error, is_retryable_status},
 };
 
@@ -27,6 +28,8 @@ impl ClientHooks<ClientState> for Client {
             let (name, value) = credential.header();
             request.headers_mut().insert(name.clone(), value.clone());
         }
+        // A stream's page request carries its page size here, not on the
+        // builder: see `pagination::STREAM_PAGE_SIZE` for why.
         crate::pagination::apply_stream_page_size(request.url_mut());
         Ok(())
     }
@@ -35,7 +38,7 @@ impl ClientHooks<ClientState> for Client {
         send(self.client(), &self.inner, request).await
     }
 
-    /// Hands a response that `exec` took aside back as an error (see `error::Diverted`).
+    /// Hands a response that `exec` took aside back as an error (see [`Diverted`]).
     async fn post<E>(
         &self,
         result: &reqwest::Result<Response>,
@@ -70,7 +73,7 @@ pub(crate) async fn send(
     let mut attempt = 1;
     loop {
         let replay = if may_retry && attempt < policy.attempts() { request.try_clone() } else { None };
-        let outcome = follow_redirects(http, request, state.max_redirects).await;
+        let outcome = follow_redirects(http, request, state).await;
         let attempt_result = match outcome {
             Err(error) if is_retryable_error(&error) => Attempt::Retry { outcome: Err(error), wait: None },
             Err(error) => Attempt::Done(Err(error)),
@@ -162,10 +165,35 @@ fn annotated(status: StatusCode, headers: &header::HeaderMap, url: &Url, body: B
     rebuild(status, headers, url, body, Some(api))
 }
 
+/// A response the hooks took aside: it reached the generated code as a
+/// success, but its body cannot be what the spec promises. The post hook hands
+/// it back as `Error::UnexpectedResponse`, with its [`ApiError`] attached.
+#[derive(Clone)]
+struct Diverted(std::sync::Arc<std::sync::Mutex<Option<Response>>>);
+
+/// The empty stand-in that carries `inner` from `exec` to the post hook.
 fn diverted(status: StatusCode, headers: &header::HeaderMap, url: &Url, inner: Response) -> Response {
     let mut outer = rebuild(status, headers, url, Bytes::new(), None);
     outer.extensions_mut().insert(Diverted(std::sync::Arc::new(std::sync::Mutex::new(Some(inner)))));
     outer
+}
+
+/// Builds a response with the given parts and a fully read body, carrying `api`.
+fn rebuild(status: StatusCode, headers: &header::HeaderMap, url: &Url, body: Bytes, api: Option<ApiError>) -> Response {
+    use reqwest::ResponseBuilderExt;
+    // Only the URL goes through the builder (it has no other setter); a builder
+    // with nothing but an extension cannot fail, and the rest is set directly.
+    let mut response = http::Response::builder().url(url.clone()).body(body).unwrap_or_default();
+    *response.status_mut() = status;
+    let h = response.headers_mut();
+    h.clone_from(headers);
+    // The body is now complete in memory; its old framing no longer applies.
+    h.remove(header::TRANSFER_ENCODING);
+    h.remove(header::CONTENT_ENCODING);
+    if let Some(api) = api {
+        response.extensions_mut().insert(api);
+    }
+    Response::from(response)
 }
 
 fn is_json(headers: &header::HeaderMap) -> bool {
@@ -215,66 +243,4 @@ async fn read_body(mut response: Response, limit: usize) -> Result<Bytes, (Bytes
 
 fn unix_now() -> u64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
-}
-
-/// Sends `request`, following up to `max` redirects the way a browser would,
-/// and removes credentials from any hop whose origin differs from the first.
-pub(crate) async fn follow_redirects(
-    http: &reqwest::Client,
-    mut request: Request,
-    max: usize,
-) -> reqwest::Result<Response> {
-    let origin = request.url().origin();
-    let mut hops = 0;
-    loop {
-        // A request with a streaming body cannot be replayed, and the last hop
-        // allowed is not followed: either way the redirect itself is returned.
-        let replay = if hops < max { request.try_clone() } else { None };
-        let response = http.execute(request).await?;
-        let Some((next_url, next)) = redirect_target(&response, replay) else {
-            return Ok(response);
-        };
-        hops += 1;
-        request = next;
-        *request.url_mut() = next_url;
-        if request.url().origin() != origin {
-            strip_credentials(request.headers_mut());
-        }
-    }
-}
-
-/// The request to send next when `response` is a redirect we can follow.
-fn redirect_target(response: &Response, replay: Option<Request>) -> Option<(Url, Request)> {
-    let status = response.status();
-    if !status.is_redirection() {
-        return None;
-    }
-    let location = response.headers().get(header::LOCATION)?.to_str().ok()?;
-    let next_url = response.url().join(location).ok()?;
-    if !matches!(next_url.scheme(), "http" | "https") {
-        return None;
-    }
-    let mut next = replay?;
-    match status {
-        StatusCode::MOVED_PERMANENTLY | StatusCode::FOUND | StatusCode::SEE_OTHER => {
-            // As browsers do, anything but HEAD becomes a GET without a body.
-            if next.method() != Method::HEAD {
-                *next.method_mut() = Method::GET;
-                *next.body_mut() = None;
-                next.headers_mut().remove(header::CONTENT_TYPE);
-                next.headers_mut().remove(header::CONTENT_LENGTH);
-            }
-        }
-        StatusCode::TEMPORARY_REDIRECT | StatusCode::PERMANENT_REDIRECT => {}
-        _ => return None,
-    }
-    Some((next_url, next))
-}
-
-/// Every header that may carry a GitLab credential.
-fn strip_credentials(headers: &mut header::HeaderMap) {
-    headers.remove("private-token");
-    headers.remove("job-token");
-    headers.remove(header::AUTHORIZATION);
-    headers.remove(header::COOKIE);
 }

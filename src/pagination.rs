@@ -29,6 +29,11 @@ pub const STREAM_PER_PAGE: u32 = 100;
 tokio::task_local! {
     /// Set while a stream sends a page request; the request hook then adds
     /// `per_page` when the caller's builder left it out.
+    ///
+    /// Why not set it on the builder: the generated builders keep their fields
+    /// private, so a stream cannot tell whether the caller chose a page size,
+    /// and calling `.per_page(100)` would override the caller's choice. The
+    /// hook sees the finished URL instead, where an explicit `per_page` shows.
     pub(crate) static STREAM_PAGE_SIZE: u32;
 }
 
