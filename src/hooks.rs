@@ -38,7 +38,7 @@ impl ClientHooks<ClientState> for Client {
         send(self.client(), &self.inner, request).await
     }
 
-    /// Hands a response that `exec` took aside back as an error (see [`Diverted`]).
+    /// Hands a response that `exec` took aside back as an error (see `Diverted`).
     async fn post<E>(
         &self,
         result: &reqwest::Result<Response>,

@@ -13,10 +13,10 @@ mod retry;
 
 pub use config::{ClientBuilder, ClientState, ConfigError, TokenKind};
 pub use error::{ApiError, ErrorExt, MAX_ERROR_BODY, Problem, RateLimit};
+pub use job_log::{DEFAULT_POLL_INTERVAL, FollowLog, LogError, MAX_BYTE_LIMIT};
 pub use pagination::{Paginate, STREAM_PER_PAGE};
 pub use project_id::ProjectId;
 pub use retry::RetryPolicy;
-pub use job_log::{DEFAULT_POLL_INTERVAL, FollowLog, LogError, MAX_BYTE_LIMIT};
 
 /// The client, builders and types that build.rs generates from `spec/openapi.yaml`.
 /// It is private: what users need is re-exported below.

@@ -21,7 +21,7 @@ pub enum Ty {
     Boolean,
     Integer,
     Number,
-    /// `values` holds the distinct strings seen, or `None` past [`MAX_VALUES`].
+    /// `values` holds the distinct strings seen, or `None` past `MAX_VALUES`.
     String {
         date_time: bool,
         values: Option<BTreeSet<String>>,
