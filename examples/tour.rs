@@ -74,7 +74,12 @@ async fn mock_server() -> Result {
     let job = client.get_job().id(project).job_id(support::JOB).send().await?;
     step("get_job", "GET /projects/:id/jobs/:job_id", job_line(&job));
     if let Some(commit) = &job.commit {
-        println!("    commit {} \"{}\" at {}", commit.short_id, commit.title, commit.created_at);
+        println!(
+            "    commit {} \"{}\" at {}",
+            commit.short_id.as_deref().unwrap_or("(unknown)"),
+            commit.title,
+            commit.created_at
+        );
     }
 
     let log = client.get_job_trace().id(project).job_id(support::JOB).send().await?;

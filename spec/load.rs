@@ -19,11 +19,25 @@ pub const SPEC: &str = "spec/openapi.yaml";
 /// it into an enum with a variant per listed value and `Other(String)`.
 pub const OPEN_ENUM: &str = "x-open-enum";
 
-/// The spec, read and checked: as JSON (what the xtask walks) and as OpenAPI
-/// (what progenitor takes).
+/// The spec, read and checked: as JSON (what the xtask walks), as OpenAPI
+/// (what progenitor takes), and the ranges its integer parameters allow.
 pub struct Document {
     pub json: Value,
+    /// The spec without its parameters' `minimum`/`maximum`: progenitor would
+    /// turn `minimum: 1` into a `NonZeroU32` setter, a type users must build
+    /// by hand. The client checks the ranges before sending instead.
     pub openapi: openapiv3::OpenAPI,
+    pub ranges: Vec<ParameterRange>,
+}
+
+/// The values an integer parameter of an operation may take, from its
+/// schema's `minimum` and `maximum`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ParameterRange {
+    pub operation: String,
+    pub parameter: String,
+    pub minimum: Option<i64>,
+    pub maximum: Option<i64>,
 }
 
 /// Reads the spec's text: YAML with merge keys (`<<: *anchor`) expanded and
@@ -41,14 +55,15 @@ pub fn read(text: &str) -> Result<Document, String> {
     }
     let mut problems = Vec::new();
     lint_nullable_refs(&json, "", &mut problems);
-    let openapi: openapiv3::OpenAPI =
-        serde_json::from_value(json.clone()).map_err(|e| format!("{SPEC}: not an OpenAPI 3.0 document: {e}"))?;
+    let ranges = parameter_ranges(&json);
+    let openapi: openapiv3::OpenAPI = serde_json::from_value(without_parameter_ranges(&json))
+        .map_err(|e| format!("{SPEC}: not an OpenAPI 3.0 document: {e}"))?;
     lint_operations(&openapi, &mut problems);
     if let Err(problem) = open_enums(&json) {
         problems.push(problem);
     }
     if problems.is_empty() {
-        Ok(Document { json, openapi })
+        Ok(Document { json, openapi, ranges })
     } else {
         Err(problems.iter().map(|p| format!("{SPEC}: {p}")).collect::<Vec<_>>().join("\n"))
     }
@@ -149,6 +164,75 @@ fn lint_operations(spec: &openapiv3::OpenAPI, problems: &mut Vec<String>) {
             }
         }
     }
+}
+
+/// Every operation's integer parameters that have a `minimum` or `maximum`.
+pub fn parameter_ranges(spec: &Value) -> Vec<ParameterRange> {
+    let mut ranges = Vec::new();
+    for op in operations(spec) {
+        let params = op.operation["parameters"].as_array().into_iter().chain(op.item["parameters"].as_array());
+        for param in params.flatten().map(|p| resolve(spec, p)) {
+            let schema = resolve(spec, &param["schema"]);
+            let (minimum, maximum) = (schema["minimum"].as_i64(), schema["maximum"].as_i64());
+            if let (Some(name), true) = (param["name"].as_str(), minimum.is_some() || maximum.is_some()) {
+                ranges.push(ParameterRange {
+                    operation: op.id.to_owned(),
+                    parameter: name.to_owned(),
+                    minimum,
+                    maximum,
+                });
+            }
+        }
+    }
+    ranges
+}
+
+/// The spec with `minimum` and `maximum` removed from every parameter schema.
+fn without_parameter_ranges(spec: &Value) -> Value {
+    let mut spec = spec.clone();
+    let strip = |param: &mut Value| {
+        if let Some(schema) = param.get_mut("schema").and_then(Value::as_object_mut) {
+            schema.remove("minimum");
+            schema.remove("maximum");
+        }
+    };
+    if let Some(params) = spec.pointer_mut("/components/parameters").and_then(Value::as_object_mut) {
+        params.values_mut().for_each(strip);
+    }
+    for item in spec.pointer_mut("/paths").and_then(Value::as_object_mut).into_iter().flat_map(|p| p.values_mut()) {
+        for node in item.as_object_mut().into_iter().flat_map(|i| i.values_mut()) {
+            // The path item's own `parameters`, and each operation's.
+            let list = if node.is_array() { Some(node) } else { node.get_mut("parameters") };
+            for param in list.and_then(Value::as_array_mut).into_iter().flatten() {
+                strip(param);
+            }
+        }
+    }
+    spec
+}
+
+/// The Rust source of the parameter ranges: a table the request hook checks
+/// before anything is sent.
+pub fn parameter_range_source(ranges: &[ParameterRange]) -> String {
+    let bound = |b: Option<i64>| b.map_or("None".to_owned(), |b| format!("Some({b})"));
+    let mut out = String::from(
+        "/// The ranges of the spec's integer parameters (`minimum`/`maximum`), by operation.
+         pub(crate) mod parameter_ranges {
+             /// (operation, parameter, minimum, maximum)
+             pub(crate) const RANGES: &[(&str, &str, Option<i64>, Option<i64>)] = &[
+",
+    );
+    for r in ranges {
+        out.push_str(&format!(
+            "        ({:?}, {:?}, {}, {}),\n",
+            r.operation,
+            r.parameter,
+            bound(r.minimum),
+            bound(r.maximum)
+        ));
+    }
+    out.push_str("    ];\n}\n");
+    out
 }
 
 /// One operation of the spec, found by its id or listed with the others.

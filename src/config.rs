@@ -104,6 +104,8 @@ pub struct ClientState {
     pub(crate) credential: Option<Credential>,
     pub(crate) max_redirects: usize,
     pub(crate) retry: RetryPolicy,
+    /// What the client learned about its server's routes (shared by clones).
+    pub(crate) routes: std::sync::Arc<crate::routes::KnownRoutes>,
 }
 
 /// Why a [`Client`] could not be built. Never contains a token.
@@ -291,7 +293,11 @@ impl ClientBuilder {
             http = http.tls_certs_merge(certs);
         }
         let http = http.build().map_err(ConfigError::Http)?;
-        Ok(Client::new_with_client(&baseurl, http, ClientState { credential, max_redirects: 10, retry: self.retry }))
+        Ok(Client::new_with_client(
+            &baseurl,
+            http,
+            ClientState { credential, max_redirects: 10, retry: self.retry, routes: Default::default() },
+        ))
     }
 }
 

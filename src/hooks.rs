@@ -23,7 +23,8 @@ use crate::{
 };
 
 impl ClientHooks<ClientState> for Client {
-    async fn pre<E>(&self, request: &mut Request, _info: &OperationInfo) -> Result<(), progenitor_client::Error<E>> {
+    async fn pre<E>(&self, request: &mut Request, info: &OperationInfo) -> Result<(), progenitor_client::Error<E>> {
+        crate::validation::check(info.operation_id, request.url()).map_err(progenitor_client::Error::InvalidRequest)?;
         if let Some(credential) = &self.inner.credential {
             let (name, value) = credential.header();
             request.headers_mut().insert(name.clone(), value.clone());
@@ -34,8 +35,8 @@ impl ClientHooks<ClientState> for Client {
         Ok(())
     }
 
-    async fn exec(&self, request: Request, _info: &OperationInfo) -> reqwest::Result<Response> {
-        send(self.client(), &self.inner, request).await
+    async fn exec(&self, request: Request, info: &OperationInfo) -> reqwest::Result<Response> {
+        crate::routes::send(self.client(), &self.inner, info.operation_id, request).await
     }
 
     /// Hands a response that `exec` took aside back as an error (see `Diverted`).
@@ -178,8 +179,19 @@ fn diverted(status: StatusCode, headers: &header::HeaderMap, url: &Url, inner: R
     outer
 }
 
+/// Whether `exec` took this response aside (see `Diverted`).
+pub(crate) fn is_diverted(response: &Response) -> bool {
+    response.extensions().get::<Diverted>().is_some()
+}
+
 /// Builds a response with the given parts and a fully read body, carrying `api`.
-fn rebuild(status: StatusCode, headers: &header::HeaderMap, url: &Url, body: Bytes, api: Option<ApiError>) -> Response {
+pub(crate) fn rebuild(
+    status: StatusCode,
+    headers: &header::HeaderMap,
+    url: &Url,
+    body: Bytes,
+    api: Option<ApiError>,
+) -> Response {
     use reqwest::ResponseBuilderExt;
     // Only the URL goes through the builder (it has no other setter); a builder
     // with nothing but an extension cannot fail, and the rest is set directly.

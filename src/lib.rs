@@ -10,9 +10,11 @@ mod pagination;
 mod project_id;
 mod redirect;
 mod retry;
+mod routes;
+mod validation;
 
 pub use config::{ClientBuilder, ClientState, ConfigError, TokenKind};
-pub use error::{ApiError, ErrorExt, MAX_ERROR_BODY, Problem, RateLimit};
+pub use error::{ApiError, ErrorExt, JobTokenDenial, MAX_ERROR_BODY, Problem, RateLimit};
 pub use job_log::{DEFAULT_POLL_INTERVAL, FollowLog, LogError, MAX_BYTE_LIMIT};
 pub use pagination::{Paginate, STREAM_PER_PAGE};
 pub use project_id::ProjectId;

@@ -18,7 +18,7 @@ use reqwest::{StatusCode, Url, header::HeaderMap};
 
 use crate::{
     Error, ErrorExt, ResponseValue,
-    builder::{ListPipelineBridges, ListPipelineJobs, ListProjectJobs},
+    builder::{ListPipelineBridges, ListPipelineJobs, ListPipelineTriggerJobs, ListProjectJobs},
     types,
 };
 
@@ -125,6 +125,7 @@ macro_rules! paged {
 paged!(ListProjectJobs, types::Job, keyset);
 paged!(ListPipelineJobs, types::Job);
 paged!(ListPipelineBridges, types::Bridge);
+paged!(ListPipelineTriggerJobs, types::Bridge);
 
 /// Which page to ask for next.
 #[derive(Clone, Debug, PartialEq)]
@@ -158,8 +159,11 @@ fn pages<R: PagedRequest>(request: R) -> impl Stream<Item = Result<Vec<R::Item>,
                 Err(error) => return Err(error),
             };
             let following = next_page(&next, response.headers(), &link_base());
+            // A page the client filtered (see `routes.rs`) may be empty while
+            // the server still has more: only a page that arrived empty ends it.
+            let received = header_page(response.headers(), crate::routes::RECEIVED).unwrap_or(0);
             let items = response.into_inner();
-            let following = if items.is_empty() { Next::Done } else { following };
+            let following = if items.is_empty() && received == 0 { Next::Done } else { following };
             return Ok(Some((items, (request, following))));
         }
     })

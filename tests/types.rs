@@ -169,3 +169,100 @@ fn a_wrong_type_fails_with_a_message_naming_the_field() {
     let err = serde_json::from_value::<Job>(value).unwrap_err().to_string();
     assert!(err.contains("invalid type"), "{err}");
 }
+
+/// The fixtures that imitate one GitLab version each, as the manifest lists them.
+fn version_fixtures() -> Vec<(String, String, String)> {
+    let manifest = fixture_json("real/manifest.json");
+    manifest
+        .as_object()
+        .unwrap()
+        .iter()
+        .filter_map(|(file, entry)| {
+            let version = entry.get("gitlab")?.as_str()?.to_owned();
+            Some((format!("real/{file}"), entry["operation"].as_str()?.to_owned(), version))
+        })
+        .collect()
+}
+
+#[test]
+fn responses_of_every_gitlab_version_from_12_to_19_parse_and_round_trip() {
+    let fixtures = version_fixtures();
+    let versions = |op: &[&str]| {
+        let mut v: Vec<&str> =
+            fixtures.iter().filter(|(_, o, _)| op.contains(&o.as_str())).map(|(_, _, v)| v.as_str()).collect();
+        v.sort();
+        v
+    };
+    let all: Vec<String> = (12..=19).map(|v| format!("{v}.x")).collect();
+    assert_eq!(versions(&["list_project_jobs"]), all);
+    assert_eq!(versions(&["list_pipeline_bridges", "list_pipeline_trigger_jobs"]), all);
+    assert_eq!(versions(&["get_allowed_agents"]), all[2..], "the endpoint exists from 14.x");
+    for (rel, operation, version) in &fixtures {
+        let original = fixture_json(rel);
+        match operation.as_str() {
+            "list_project_jobs" => assert_round_trip(&original, &parse::<Vec<Job>>(rel)),
+            "list_pipeline_bridges" | "list_pipeline_trigger_jobs" => {
+                assert_round_trip(&original, &parse::<Vec<Bridge>>(rel))
+            }
+            "get_allowed_agents" => assert_round_trip(&original, &parse::<AllowedAgents>(rel)),
+            other => panic!("{rel} ({version}): no check for {other}"),
+        }
+    }
+}
+
+#[test]
+fn a_job_without_a_stage_record_parses_with_stage_none() {
+    let jobs: Vec<Job> = parse("real/gitlab_18_jobs.json");
+    let legacy = jobs.iter().find(|j| j.name == "legacy import").unwrap();
+    assert_eq!(legacy.stage, None);
+    assert_eq!(jobs[0].stage.as_deref(), Some("test"));
+    assert_eq!(serde_json::to_value(legacy).unwrap()["stage"], serde_json::Value::Null, "null, not left out");
+}
+
+#[test]
+fn a_commit_whose_data_is_gone_does_not_fail_the_job() {
+    let mut value = fixture_json("real/job_newest.json");
+    for key in ["id", "short_id", "parent_ids"] {
+        value["commit"][key] = serde_json::Value::Null;
+    }
+    let job: Job = serde_json::from_value(value.clone()).unwrap();
+    let commit = job.commit.as_ref().unwrap();
+    assert_eq!((&commit.id, &commit.short_id, &commit.parent_ids), (&None, &None, &None));
+    assert_eq!(commit.title, "Fix the flaky cache test");
+    assert_round_trip(&value, &job);
+}
+
+#[test]
+fn the_runners_creator_survives_a_round_trip() {
+    let jobs: Vec<Job> = parse("real/gitlab_19_jobs.json");
+    let runner = jobs[0].runner.as_ref().unwrap();
+    let creator = runner.created_by.as_ref().unwrap();
+    assert_eq!((creator.id, creator.username.as_str()), (7, "ops"));
+    let back = serde_json::to_value(&jobs[0]).unwrap();
+    assert_eq!(back["runner"]["created_by"]["username"], "ops");
+    assert_eq!(back["runner"]["created_by"]["web_url"], "https://gitlab.example.com/ops");
+}
+
+#[test]
+fn values_newer_and_older_servers_send_are_known_variants() {
+    for reason in [
+        "insufficient_bridge_permissions",
+        "downstream_bridge_project_not_found",
+        "invalid_bridge_trigger",
+        "bridge_pipeline_is_child_pipeline",
+        "downstream_pipeline_creation_failed",
+        "secrets_provider_not_found",
+        "reached_max_descendant_pipelines_depth",
+        "stuck_pending_no_matching_runners",
+        "job_token_expired",
+    ] {
+        assert!(FailureReason::from(reason).is_known(), "{reason}");
+    }
+    assert_eq!(FailureReason::from("invalid_bridge_trigger"), FailureReason::InvalidBridgeTrigger);
+    assert_eq!(ArtifactFileType::from("requirements_v2"), ArtifactFileType::RequirementsV2);
+    assert_eq!(ArtifactFileType::from("scip"), ArtifactFileType::Scip);
+    assert_eq!(RunnerStatus::from("not_connected"), RunnerStatus::NotConnected);
+
+    let bridges: Vec<Bridge> = parse("real/gitlab_19_trigger_jobs.json");
+    assert_eq!(bridges[2].failure_reason, Some(FailureReason::ReachedMaxDescendantPipelinesDepth));
+}

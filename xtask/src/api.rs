@@ -41,9 +41,13 @@ pub fn listing(source: &str) -> Result<String, String> {
     let file = syn::parse_file(source).map_err(|e| format!("the generated code does not parse: {e}"))?;
     let mut lines = Vec::new();
     let mut routes = BTreeMap::new();
+    let mut ranges = BTreeMap::new();
     for item in &file.items {
         match item {
             Item::Impl(block) if is_client(block) => routes.extend(client_routes(block)),
+            Item::Mod(module) if module.ident == "parameter_ranges" => {
+                ranges.extend(module.content.iter().flat_map(|(_, items)| parameter_ranges(items)))
+            }
             _ => {}
         }
     }
@@ -52,7 +56,7 @@ pub fn listing(source: &str) -> Result<String, String> {
         let Some((_, items)) = &module.content else { continue };
         match module.ident.to_string().as_str() {
             "types" => lines.extend(types(items)),
-            "builder" => lines.extend(operations(items, &routes)),
+            "builder" => lines.extend(operations(items, &routes, &ranges)),
             "open_enums" => lines.extend(open_enums(items)?),
             _ => {}
         }
@@ -112,8 +116,34 @@ fn snake(name: &str) -> String {
     out
 }
 
+/// (operation, parameter) → `1..=100`, from the generated range table.
+fn parameter_ranges(items: &[Item]) -> Vec<((String, String), String)> {
+    let mut found = Vec::new();
+    for item in items {
+        let Item::Const(table) = item else { continue };
+        let syn::Expr::Reference(reference) = &*table.expr else { continue };
+        let syn::Expr::Array(rows) = &*reference.expr else { continue };
+        for row in &rows.elems {
+            let syn::Expr::Tuple(row) = row else { continue };
+            let cells: Vec<String> = row.elems.iter().map(|e| rust_tokens(e.to_token_stream())).collect();
+            let [operation, parameter, minimum, maximum] = cells.as_slice() else { continue };
+            let bound = |b: &str| b.strip_prefix("Some(").and_then(|b| b.strip_suffix(')')).unwrap_or("").to_owned();
+            let range = match (bound(minimum), bound(maximum)) {
+                (min, max) if max.is_empty() => format!("{min}.."),
+                (min, max) => format!("{min}..={max}"),
+            };
+            found.push(((operation.trim_matches('"').to_owned(), parameter.trim_matches('"').to_owned()), range));
+        }
+    }
+    found
+}
+
 /// The operations: each builder's route, success type and setters.
-fn operations(items: &[Item], routes: &BTreeMap<String, (String, String)>) -> Vec<String> {
+fn operations(
+    items: &[Item],
+    routes: &BTreeMap<String, (String, String)>,
+    ranges: &BTreeMap<(String, String), String>,
+) -> Vec<String> {
     // Which builder fields start unset (`Result<T, _>`, not `Result<Option<T>, _>`).
     let mut required: BTreeMap<(String, String), bool> = BTreeMap::new();
     for item in items {
@@ -148,8 +178,12 @@ fn operations(items: &[Item], routes: &BTreeMap<String, (String, String)>) -> Ve
                 _ => {
                     let what = setter_type(&method.sig);
                     let is_required = required.get(&(builder.clone(), name.clone())).copied().unwrap_or(false);
+                    let range = match ranges.get(&(operation.clone(), name.clone())) {
+                        Some(range) => format!(" in {range}"),
+                        None => String::new(),
+                    };
                     let flag = if is_required { " (required)" } else { "" };
-                    lines.push(format!("operation {operation} setter {name}: {what}{flag}"));
+                    lines.push(format!("operation {operation} setter {name}: {what}{range}{flag}"));
                 }
             }
         }

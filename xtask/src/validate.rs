@@ -34,6 +34,7 @@ const TYPES: &[(&str, bool, &str)] = &[
     ("list_project_jobs", false, "Job[]"),
     ("list_pipeline_jobs", false, "Job[]"),
     ("list_pipeline_bridges", false, "Bridge[]"),
+    ("list_pipeline_trigger_jobs", false, "Bridge[]"),
     ("get_current_job", false, "Job"),
     ("get_allowed_agents", false, "AllowedAgents"),
     ("get_job", false, "Job"),
@@ -94,6 +95,24 @@ pub fn check_table(spec: &Value) -> Vec<String> {
         .collect()
 }
 
+/// A real-world fixture's entry in the manifest: its operation, or for a
+/// fixture that imitates one GitLab version, the version and the facts about
+/// that version's responses it rests on.
+#[derive(Clone, Debug, serde::Deserialize)]
+#[serde(untagged)]
+pub enum ManifestEntry {
+    Operation(String),
+    Version { operation: String, gitlab: String, facts: Vec<String> },
+}
+
+impl ManifestEntry {
+    pub fn operation(&self) -> &str {
+        match self {
+            ManifestEntry::Operation(op) | ManifestEntry::Version { operation: op, .. } => op,
+        }
+    }
+}
+
 /// Every fixture: the docs' examples, and the real-world cases of the manifest.
 pub fn fixtures(root: &Path) -> Result<Vec<Fixture>, String> {
     let mut found = Vec::new();
@@ -110,7 +129,7 @@ pub fn fixtures(root: &Path) -> Result<Vec<Fixture>, String> {
         };
         found.push(Fixture { path: rel(&path), operation, request, value: read(&path)? });
     }
-    let manifest: BTreeMap<String, String> =
+    let manifest: BTreeMap<String, ManifestEntry> =
         serde_json::from_value(read(&root.join(REAL_MANIFEST))?).map_err(|e| format!("{REAL_MANIFEST}: {e}"))?;
     let real_dir = root.join("tests/fixtures/real");
     for path in files::files_under(&real_dir) {
@@ -118,8 +137,13 @@ pub fn fixtures(root: &Path) -> Result<Vec<Fixture>, String> {
         if path == root.join(REAL_MANIFEST) {
             continue;
         }
-        let operation = manifest.get(&name).ok_or_else(|| format!("{}: not listed in {REAL_MANIFEST}", rel(&path)))?;
-        found.push(Fixture { path: rel(&path), operation: operation.clone(), request: false, value: read(&path)? });
+        let entry = manifest.get(&name).ok_or_else(|| format!("{}: not listed in {REAL_MANIFEST}", rel(&path)))?;
+        found.push(Fixture {
+            path: rel(&path),
+            operation: entry.operation().to_owned(),
+            request: false,
+            value: read(&path)?,
+        });
     }
     Ok(found)
 }

@@ -27,7 +27,7 @@ fn the_committed_listing_is_what_the_spec_generates() {
     let changes = api::changes(&committed(), &now);
     assert!(changes.is_empty(), "{} is out of date; run `{}`:\n{changes:#?}", api::LISTING, api::COMMAND);
     assert_eq!(committed(), now);
-    for line in ["operation get_job: GET /projects/{id}/jobs/{job_id} -> Job", "type Job field stage: String"] {
+    for line in ["operation get_job: GET /projects/{id}/jobs/{job_id} -> Job", "type Job field name: String"] {
         assert!(now.lines().any(|l| l == line), "{line}");
     }
 }
@@ -35,10 +35,10 @@ fn the_committed_listing_is_what_the_spec_generates() {
 #[test]
 fn a_required_field_made_optional_is_a_breaking_change() {
     let source =
-        edited_job("pub stage: ::std::string::String,", "pub stage: ::std::option::Option<::std::string::String>,");
+        edited_job("pub name: ::std::string::String,", "pub name: ::std::option::Option<::std::string::String>,");
     let changes = api::changes(&committed(), &api::listing(&source).unwrap());
-    assert_eq!(changes, [change(Impact::Breaking, "type Job field stage changed from String to Option<String>")]);
-    assert_eq!(changes[0].to_string(), "breaking: type Job field stage changed from String to Option<String>");
+    assert_eq!(changes, [change(Impact::Breaking, "type Job field name changed from String to Option<String>")]);
+    assert_eq!(changes[0].to_string(), "breaking: type Job field name changed from String to Option<String>");
 }
 
 #[test]

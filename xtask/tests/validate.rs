@@ -23,7 +23,7 @@ fn every_fixture_of_the_repository_survives_the_generated_types() {
     assert!(validate::check_table(&spec).is_empty());
     let fixtures = validate::fixtures(&root).unwrap();
     assert_eq!(fixtures.iter().filter(|f| f.path.starts_with("tests/fixtures/docs/")).count(), 54);
-    assert_eq!(fixtures.iter().filter(|f| f.path.starts_with("tests/fixtures/real/")).count(), 11);
+    assert_eq!(fixtures.iter().filter(|f| f.path.starts_with("tests/fixtures/real/")).count(), 33);
     for fixture in &fixtures {
         let problems = validate::validate(&spec, &departures(), fixture);
         assert!(problems.is_empty(), "{problems:#?}");
