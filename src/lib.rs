@@ -5,6 +5,7 @@ mod config;
 mod error;
 mod hooks;
 mod job_log;
+pub mod log;
 mod open_enum;
 mod pagination;
 mod project_id;

@@ -1,0 +1,471 @@
+//! The streaming decoder: raw job-log bytes in, lines and section events out.
+//!
+//! GitLab stores a job's log as the runner sent it. Three things are read off
+//! the raw bytes, before any escape sequence is interpreted, because escape
+//! sequences are part of their syntax:
+//!
+//! 1. **Runner timestamps.** With the runner's `FF_TIMESTAMPS`, each record
+//!    (one `\n`-terminated piece of output) starts with a 32-byte prefix
+//!    (see `prefix.rs`). The runner ends a record early, with a `\n` of its
+//!    own, when a write holds a `\r` but no `\n` or overflows its buffer, and
+//!    marks the next record of that stream with `+`: such a record is joined
+//!    to the previous record of the same stream (stream id and stdout or
+//!    stderr), with records of other streams possibly between. A line is
+//!    therefore complete only once the next record of its stream arrives.
+//!    Lines are still given out in the order they began: a line waits for
+//!    the lines before it, and after [`MAX_WAITING`] later records (or at
+//!    [`LogDecoder::finish`]) the oldest waiting line is taken as complete.
+//! 2. **Section markers**, anywhere in a line:
+//!    `\e[0Ksection_start:<unix time>:<name>[<options>]\r\e[0K<header>` and
+//!    `\e[0Ksection_end:<unix time>:<name>\r\e[0K`. The name is ASCII letters,
+//!    digits, `_`, `.` and `-`, as GitLab reads it (`build_trace_section_regex`
+//!    in `lib/gitlab/regex.rb`). Sections nest. As on GitLab's job page
+//!    (`lib/gitlab/ci/ansi2json/converter.rb`), an end marker closes the open
+//!    section of its name even when it is not the innermost, and leaves the
+//!    others open; an end for a section that is not open closes nothing.
+//! 3. What is left is rendered by [`screen`](super::screen): colours removed,
+//!    `\r` and cursor movements applied.
+//!
+//! The decoder holds the current record (at most [`MAX_LINE_BYTES`]), the
+//! lines waiting for a possible continuation (at most [`MAX_WAITING`]) and the
+//! open sections; nothing else grows with the log.
+
+use std::{sync::Arc, time::Duration};
+
+use chrono::{DateTime, Utc};
+
+use super::{
+    prefix::{self, Prefix},
+    screen::{self, Screen},
+};
+
+/// The longest line the decoder holds: a line longer than this (an endless
+/// progress line, a minified file printed whole) is cut into lines of this
+/// many bytes. 256 KiB; a character or escape sequence at a cut may be split.
+pub const MAX_LINE_BYTES: usize = 256 * 1024;
+
+/// How many records of other streams a line waits for its continuation
+/// before it is taken as complete.
+pub const MAX_WAITING: usize = 16;
+
+/// Which output of the job a line came from, where the runner says so.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum OutputStream {
+    /// Standard output (`O` in the runner's prefix).
+    Stdout,
+    /// Standard error (`E`).
+    Stderr,
+}
+
+/// One line of the log, as a person reads it.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct LogLine {
+    /// The text, with escape sequences removed and `\r` applied.
+    pub text: String,
+    /// Standard output or error, where the runner's timestamps say.
+    pub stream: Option<OutputStream>,
+    /// When the runner received the line, where it writes timestamps.
+    pub timestamp: Option<DateTime<Utc>>,
+    /// The names of the sections the line is in, outermost first.
+    pub sections: Arc<[String]>,
+}
+
+/// A section begins: GitLab shows it as a collapsible block.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct SectionStart {
+    /// The section's name (`step_script`, `prepare_executor`, …).
+    pub name: String,
+    /// The header text shown for the collapsed section; the header also
+    /// arrives as the section's first [`LogLine`].
+    pub header: String,
+    /// When the section began (the marker's Unix time).
+    pub started_at: Option<DateTime<Utc>>,
+    /// The marker's options, such as `collapsed=true`, in their order.
+    pub options: Vec<(String, String)>,
+    /// The names of the sections it is in, outermost first.
+    pub parents: Arc<[String]>,
+}
+
+impl SectionStart {
+    /// Whether GitLab shows the section collapsed (`[collapsed=true]`).
+    pub fn collapsed(&self) -> bool {
+        self.options.iter().any(|(k, v)| k == "collapsed" && v == "true")
+    }
+}
+
+/// How a section came to an end.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SectionClosed {
+    /// Its own end marker.
+    Marker,
+    /// The log ended while it was open.
+    EndOfLog,
+    /// An end marker for a section that was not open; nothing was closed.
+    WithoutStart,
+}
+
+/// A section ends.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct SectionEnd {
+    /// The section's name.
+    pub name: String,
+    /// When it ended (the end marker's Unix time), if a marker said so.
+    pub ended_at: Option<DateTime<Utc>>,
+    /// From its start marker to its end marker, where both have a time.
+    pub duration: Option<Duration>,
+    /// How it ended.
+    pub closed: SectionClosed,
+}
+
+/// What the decoder read from the log, in the order of the log.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub enum LogEvent {
+    /// A line of text.
+    Line(LogLine),
+    /// A section begins.
+    SectionStart(SectionStart),
+    /// A section ends.
+    SectionEnd(SectionEnd),
+}
+
+/// A section that has begun and not ended.
+struct Open {
+    name: String,
+    started_at: Option<DateTime<Utc>>,
+}
+
+/// A line that has begun, in the order lines began.
+struct Waiting {
+    /// The runner stream it came from; `None` for a record without a prefix.
+    key: Option<(u8, OutputStream)>,
+    timestamp: Option<DateTime<Utc>>,
+    bytes: Vec<u8>,
+    /// No continuation can follow any more.
+    complete: bool,
+}
+
+/// Reads a job log in chunks of any size; see the module documentation.
+///
+/// ```
+/// use gitlab_jobs::log::{LogDecoder, LogEvent};
+///
+/// let mut decoder = LogDecoder::new();
+/// let mut events = decoder.feed(b"\x1b[0Ksection_start:1700000000:build[collapsed=true]\r\x1b[0KBuilding\n");
+/// events.extend(decoder.feed(b"\x1b[32mok\x1b[0m\n\x1b[0Ksection_end:1700000042:build\r\x1b[0K\n"));
+/// events.extend(decoder.finish());
+/// let lines: Vec<_> = events
+///     .iter()
+///     .filter_map(|e| match e { LogEvent::Line(line) => Some(line.text.as_str()), _ => None })
+///     .collect();
+/// assert_eq!(lines, ["Building", "ok"]);
+/// assert!(matches!(&events[3], LogEvent::SectionEnd(end) if end.duration.unwrap().as_secs() == 42));
+/// ```
+pub struct LogDecoder {
+    /// The record being read: bytes since the last `\n`.
+    record: Vec<u8>,
+    waiting: std::collections::VecDeque<Waiting>,
+    open: Vec<Open>,
+    path: Arc<[String]>,
+    parser: vte::Parser,
+    screen: Screen,
+}
+
+impl Default for LogDecoder {
+    fn default() -> Self {
+        LogDecoder::new()
+    }
+}
+
+impl std::fmt::Debug for LogDecoder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LogDecoder")
+            .field("buffered_bytes", &self.record.len())
+            .field("open_sections", &&*self.path)
+            .finish_non_exhaustive()
+    }
+}
+
+impl LogDecoder {
+    /// A decoder at the start of a log.
+    pub fn new() -> LogDecoder {
+        LogDecoder {
+            record: Vec::new(),
+            waiting: std::collections::VecDeque::new(),
+            open: Vec::new(),
+            path: Arc::from(Vec::new()),
+            parser: vte::Parser::new(),
+            screen: Screen::new(),
+        }
+    }
+
+    /// The events that `chunk` completes. A chunk may end anywhere, even
+    /// inside a character or an escape sequence: the events are the same as
+    /// for the log in one piece.
+    pub fn feed(&mut self, chunk: &[u8]) -> Vec<LogEvent> {
+        let mut events = Vec::new();
+        self.feed_with(chunk, &mut |event| events.push(event));
+        events
+    }
+
+    /// As [`feed`](Self::feed), handing each event to `emit` instead of
+    /// collecting them.
+    pub fn feed_with(&mut self, mut chunk: &[u8], emit: &mut dyn FnMut(LogEvent)) {
+        while !chunk.is_empty() {
+            let room = MAX_LINE_BYTES - self.record.len();
+            let window = &chunk[..chunk.len().min(room)];
+            match window.iter().position(|&b| b == b'\n') {
+                Some(end) => {
+                    if self.record.is_empty() {
+                        self.record_done(&window[..end], emit);
+                    } else {
+                        self.record.extend_from_slice(&window[..end]);
+                        let record = std::mem::take(&mut self.record);
+                        self.record_done(&record, emit);
+                        self.record = record;
+                        self.record.clear();
+                    }
+                    chunk = &chunk[end + 1..];
+                }
+                None => {
+                    self.record.extend_from_slice(window);
+                    chunk = &chunk[window.len()..];
+                    if self.record.len() >= MAX_LINE_BYTES {
+                        // An endless line: cut it here.
+                        let record = std::mem::take(&mut self.record);
+                        self.record_done(&record, emit);
+                        self.record = record;
+                        self.record.clear();
+                    }
+                }
+            }
+        }
+    }
+
+    /// The events still held at the end of the log: its last line if it has
+    /// no line end, lines waiting for a continuation, and an end for every
+    /// section still open (`SectionClosed::EndOfLog`).
+    pub fn finish(&mut self) -> Vec<LogEvent> {
+        let mut events = Vec::new();
+        let mut emit = |event| events.push(event);
+        if !self.record.is_empty() {
+            let record = std::mem::take(&mut self.record);
+            self.record_done(&record, &mut emit);
+        }
+        self.waiting.iter_mut().for_each(|w| w.complete = true);
+        self.flush(&mut emit);
+        while let Some(open) = self.open.pop() {
+            self.path = self.open.iter().map(|o| o.name.clone()).collect();
+            emit(LogEvent::SectionEnd(SectionEnd {
+                name: open.name,
+                ended_at: None,
+                duration: None,
+                closed: SectionClosed::EndOfLog,
+            }));
+        }
+        events
+    }
+
+    /// One record: a `\n`-terminated piece of the log, without the `\n`.
+    fn record_done(&mut self, record: &[u8], emit: &mut dyn FnMut(LogEvent)) {
+        match prefix::parse(record) {
+            None => {
+                let line = record.strip_suffix(b"\r").unwrap_or(record);
+                self.waiting.push_back(Waiting { key: None, timestamp: None, bytes: line.to_vec(), complete: true });
+            }
+            Some(Prefix { timestamp, stream_id, stream, continues, content }) => {
+                let key = Some((stream_id, stream));
+                let open = self.waiting.iter().rposition(|w| w.key == key && !w.complete);
+                match open {
+                    Some(at) if continues && self.waiting[at].bytes.len() + content.len() <= MAX_LINE_BYTES => {
+                        self.waiting[at].bytes.extend_from_slice(content);
+                    }
+                    _ => {
+                        // The line waiting on this stream is complete: this record
+                        // is not its continuation (or would make it too long).
+                        if let Some(at) = open {
+                            self.waiting[at].complete = true;
+                        }
+                        self.waiting.push_back(Waiting { key, timestamp, bytes: content.to_vec(), complete: false });
+                    }
+                }
+            }
+        }
+        if self.waiting.len() > MAX_WAITING
+            && let Some(oldest) = self.waiting.front_mut()
+        {
+            oldest.complete = true;
+        }
+        self.flush(emit);
+    }
+
+    /// Gives out the complete lines at the front of the queue.
+    fn flush(&mut self, emit: &mut dyn FnMut(LogEvent)) {
+        while self.waiting.front().is_some_and(|w| w.complete) {
+            let Some(done) = self.waiting.pop_front() else { break };
+            let line = done.bytes.strip_suffix(b"\r").unwrap_or(&done.bytes);
+            self.line_done(line, done.key.map(|(_, stream)| stream), done.timestamp, emit);
+        }
+    }
+
+    /// One whole line: its section markers, then its text.
+    fn line_done(
+        &mut self,
+        mut line: &[u8],
+        stream: Option<OutputStream>,
+        timestamp: Option<DateTime<Utc>>,
+        emit: &mut dyn FnMut(LogEvent),
+    ) {
+        let mut had_marker = false;
+        while let Some((at, marker, rest)) = find_marker(line) {
+            let before = &line[..at];
+            if !before.is_empty() {
+                self.text(before, stream, timestamp, false, emit);
+            }
+            had_marker = true;
+            match marker {
+                Marker::Start { time, name, options } => {
+                    // The header runs to the next marker or the line end.
+                    let header_end = find_marker(rest).map_or(rest.len(), |(at, _, _)| at);
+                    let header = screen::render(&mut self.parser, &mut self.screen, &rest[..header_end]);
+                    let parents = self.path.clone();
+                    self.open.push(Open { name: name.clone(), started_at: time });
+                    self.path = self.open.iter().map(|o| o.name.clone()).collect();
+                    emit(LogEvent::SectionStart(SectionStart {
+                        name,
+                        header: header.clone(),
+                        started_at: time,
+                        options,
+                        parents,
+                    }));
+                    if !header.is_empty() {
+                        emit(LogEvent::Line(LogLine { text: header, stream, timestamp, sections: self.path.clone() }));
+                    }
+                    line = &rest[header_end..];
+                }
+                Marker::End { time, name } => {
+                    self.end_section(name, time, emit);
+                    line = rest;
+                }
+            }
+        }
+        if !line.is_empty() || !had_marker {
+            self.text(line, stream, timestamp, had_marker, emit);
+        }
+    }
+
+    /// A line of text; after a marker, one that shows nothing is left out.
+    fn text(
+        &mut self,
+        bytes: &[u8],
+        stream: Option<OutputStream>,
+        timestamp: Option<DateTime<Utc>>,
+        skip_empty: bool,
+        emit: &mut dyn FnMut(LogEvent),
+    ) {
+        let text = screen::render(&mut self.parser, &mut self.screen, bytes);
+        if skip_empty && text.is_empty() {
+            return;
+        }
+        emit(LogEvent::Line(LogLine { text, stream, timestamp, sections: self.path.clone() }));
+    }
+
+    fn end_section(&mut self, name: String, time: Option<DateTime<Utc>>, emit: &mut dyn FnMut(LogEvent)) {
+        let Some(at) = self.open.iter().rposition(|o| o.name == name) else {
+            emit(LogEvent::SectionEnd(SectionEnd {
+                name,
+                ended_at: time,
+                duration: None,
+                closed: SectionClosed::WithoutStart,
+            }));
+            return;
+        };
+        let open = self.open.remove(at);
+        let duration = match (open.started_at, time) {
+            (Some(start), Some(end)) => (end - start).to_std().ok(),
+            _ => None,
+        };
+        self.path = self.open.iter().map(|o| o.name.clone()).collect();
+        emit(LogEvent::SectionEnd(SectionEnd {
+            name: open.name,
+            ended_at: time,
+            duration,
+            closed: SectionClosed::Marker,
+        }));
+    }
+}
+
+/// A section marker read from a line.
+enum Marker {
+    Start { time: Option<DateTime<Utc>>, name: String, options: Vec<(String, String)> },
+    End { time: Option<DateTime<Utc>>, name: String },
+}
+
+const START: &[u8] = b"section_start:";
+const END: &[u8] = b"section_end:";
+/// What closes a marker, as the runner writes it.
+const MARKER_END: &[u8] = b"\r\x1b[0K";
+/// The erase-line sequence the runner writes before a marker.
+const ERASE: &[u8] = b"\x1b[0K";
+
+/// The first well-formed marker of `line`: where its text ends (before the
+/// erase sequence in front of it), the marker, and the bytes after it.
+fn find_marker(line: &[u8]) -> Option<(usize, Marker, &[u8])> {
+    let mut from = 0;
+    while let Some(offset) = line[from..].iter().position(|&b| b == b's') {
+        let at = from + offset;
+        from = at + 1;
+        let rest = &line[at..];
+        let (is_start, body) = if let Some(body) = rest.strip_prefix(START) {
+            (true, body)
+        } else if let Some(body) = rest.strip_prefix(END) {
+            (false, body)
+        } else {
+            continue;
+        };
+        let Some((marker, after)) = parse_marker(is_start, body) else { continue };
+        let text_end = if line[..at].ends_with(ERASE) { at - ERASE.len() } else { at };
+        return Some((text_end, marker, after));
+    }
+    None
+}
+
+/// `<unix time>:<name>[<options>]\r\e[0K` after `section_start:` or `section_end:`.
+fn parse_marker(is_start: bool, body: &[u8]) -> Option<(Marker, &[u8])> {
+    let digits = body.iter().take_while(|b| b.is_ascii_digit()).count();
+    if digits == 0 || body.get(digits) != Some(&b':') {
+        return None;
+    }
+    let time = std::str::from_utf8(&body[..digits])
+        .ok()
+        .and_then(|t| t.parse::<i64>().ok())
+        .and_then(|secs| DateTime::from_timestamp(secs, 0));
+    let rest = &body[digits + 1..];
+    let name_len = rest.iter().take_while(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-')).count();
+    if name_len == 0 {
+        return None;
+    }
+    let name = String::from_utf8_lossy(&rest[..name_len]).into_owned();
+    let mut rest = &rest[name_len..];
+    let mut options = Vec::new();
+    if is_start && rest.first() == Some(&b'[') {
+        let close = rest.iter().position(|&b| b == b']')?;
+        options = String::from_utf8_lossy(&rest[1..close])
+            .split(',')
+            .filter(|o| !o.is_empty())
+            .map(|o| match o.split_once('=') {
+                Some((k, v)) => (k.trim().to_owned(), v.trim().to_owned()),
+                None => (o.trim().to_owned(), String::new()),
+            })
+            .collect();
+        rest = &rest[close + 1..];
+    }
+    let after = rest.strip_prefix(MARKER_END)?;
+    let marker = if is_start { Marker::Start { time, name, options } } else { Marker::End { time, name } };
+    Some((marker, after))
+}
