@@ -10,7 +10,7 @@ use std::{pin::Pin, time::Duration};
 
 use bytes::Bytes;
 use futures::{
-    Stream, StreamExt,
+    Stream, StreamExt, TryStreamExt,
     stream::{self, BoxStream},
 };
 use tokio::io::{AsyncWrite, AsyncWriteExt};
@@ -137,6 +137,193 @@ impl Client {
     }
 }
 
+/// The end of a job's log; made by [`Client::job_log_tail`].
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct LogTail {
+    /// The last bytes of the log, at most as many as asked for.
+    pub bytes: Bytes,
+    /// Whether `bytes` begins at the start of the log (the log is no longer
+    /// than what was asked for).
+    pub from_start: bool,
+    /// The size of the whole log, where it is known.
+    pub log_size: Option<u64>,
+    /// Whether the server sent only the tail (`206 Partial Content`); if not,
+    /// the whole log travelled and only its tail was kept.
+    pub ranged: bool,
+}
+
+impl LogTail {
+    /// The last `n` lines of the tail as clean text (see [`crate::log`]). A
+    /// line cut by the start of the tail is left out. Sections that began
+    /// before the tail are not known, so the lines' section paths may be short.
+    pub fn lines(&self, n: usize) -> Vec<String> {
+        let mut bytes = &self.bytes[..];
+        if !self.from_start {
+            bytes = match bytes.iter().position(|&b| b == b'\n') {
+                Some(end) => &bytes[end + 1..],
+                None => &[],
+            };
+        }
+        crate::log::LogSummary::of_bytes(bytes, n).tail().lines().map(str::to_owned).collect()
+    }
+}
+
+/// The first answer to a tail request: the ranged tail, or the whole log.
+enum TailAnswer {
+    Tail(LogTail),
+    Whole(reqwest::Response),
+}
+
+/// `bytes 100-199/200` → (100, Some(200)); `bytes */200` → (200, Some(200)).
+fn content_range(headers: &reqwest::header::HeaderMap) -> Option<(u64, Option<u64>)> {
+    let value = headers.get(reqwest::header::CONTENT_RANGE)?.to_str().ok()?.trim();
+    let spec = value.strip_prefix("bytes ")?;
+    let (range, total) = spec.split_once('/')?;
+    let total = total.trim().parse::<u64>().ok();
+    if range.trim() == "*" {
+        return Some((total?, total));
+    }
+    let (start, _) = range.split_once('-')?;
+    Some((start.trim().parse().ok()?, total))
+}
+
+/// Keeps the last `limit` bytes of what arrives, in whole chunks.
+struct Ring {
+    chunks: std::collections::VecDeque<Bytes>,
+    held: u64,
+    seen: u64,
+    limit: u64,
+}
+
+impl Ring {
+    fn new(limit: u64) -> Ring {
+        Ring { chunks: Default::default(), held: 0, seen: 0, limit }
+    }
+
+    fn push(&mut self, chunk: Bytes) {
+        self.seen += chunk.len() as u64;
+        self.held += chunk.len() as u64;
+        self.chunks.push_back(chunk);
+        while let Some(front) = self.chunks.front() {
+            if self.held - front.len() as u64 >= self.limit {
+                self.held -= front.len() as u64;
+                self.chunks.pop_front();
+            } else {
+                break;
+            }
+        }
+    }
+
+    fn into_tail(self) -> Bytes {
+        let mut joined = bytes::BytesMut::with_capacity(self.held as usize);
+        self.chunks.iter().for_each(|c| joined.extend_from_slice(c));
+        let excess = (self.held.saturating_sub(self.limit)) as usize;
+        joined.freeze().slice(excess..)
+    }
+}
+
+async fn read_to_tail(mut body: Body, limit: u64) -> Result<(Bytes, u64), Error> {
+    let mut ring = Ring::new(limit);
+    while let Some(chunk) = body.next().await {
+        ring.push(chunk.map_err(Error::ResponseBodyError)?);
+    }
+    let seen = ring.seen;
+    Ok((ring.into_tail(), seen))
+}
+
+impl Client {
+    /// Asks for the last `max_bytes` of a log with `Range: bytes=-N`.
+    async fn tail_request(&self, project: &ProjectId, job_id: i64, max_bytes: u64) -> Result<TailAnswer, Error> {
+        let url = format!(
+            "{}/projects/{}/jobs/{job_id}/trace",
+            self.baseurl,
+            progenitor_client::encode_path(&project.to_string())
+        );
+        let mut request = self
+            .client
+            .get(url)
+            .header(reqwest::header::RANGE, format!("bytes=-{}", max_bytes.max(1)))
+            .build()
+            .map_err(Error::CommunicationError)?;
+        if let Some(credential) = &self.inner.credential {
+            let (name, value) = credential.header();
+            request.headers_mut().insert(name.clone(), value.clone());
+        }
+        let response =
+            crate::hooks::send(&self.client, &self.inner, request).await.map_err(Error::CommunicationError)?;
+        match response.status().as_u16() {
+            206 => {
+                let (start, total) = content_range(response.headers()).unwrap_or((1, None));
+                let body: Body = Box::pin(response.bytes_stream());
+                let (bytes, _) = read_to_tail(body, max_bytes).await?;
+                Ok(TailAnswer::Tail(LogTail { bytes, from_start: start == 0, log_size: total, ranged: true }))
+            }
+            // An empty log has no last byte to ask for.
+            416 => Ok(TailAnswer::Tail(LogTail {
+                bytes: Bytes::new(),
+                from_start: true,
+                log_size: content_range(response.headers()).and_then(|(_, total)| total).or(Some(0)),
+                ranged: true,
+            })),
+            200 => Ok(TailAnswer::Whole(response)),
+            _ => Err(Error::UnexpectedResponse(response)),
+        }
+    }
+
+    /// The last `max_bytes` bytes of a job's log, raw. Where the server
+    /// answers range requests (the newest GitLab, for archived logs), only
+    /// those bytes travel; elsewhere the whole log is read and only its tail
+    /// kept, in memory bounded by `max_bytes`.
+    pub async fn job_log_tail(
+        &self,
+        project: impl Into<ProjectId>,
+        job_id: i64,
+        max_bytes: u64,
+    ) -> Result<LogTail, Error> {
+        match self.tail_request(&project.into(), job_id, max_bytes).await? {
+            TailAnswer::Tail(tail) => Ok(tail),
+            TailAnswer::Whole(response) => {
+                let body: Body = Box::pin(response.bytes_stream());
+                let (bytes, seen) = read_to_tail(body, max_bytes).await?;
+                Ok(LogTail { from_start: seen <= max_bytes, bytes, log_size: Some(seen), ranged: false })
+            }
+        }
+    }
+
+    /// The last `lines` lines of a job's log as clean text. With range
+    /// requests it reads a growing window from the end (64 KiB, then 8 times
+    /// more, up to 16 MiB) until it holds enough lines; without them, or past
+    /// 16 MiB, it decodes the whole log keeping only the last lines.
+    pub async fn job_log_tail_lines(
+        &self,
+        project: impl Into<ProjectId>,
+        job_id: i64,
+        lines: usize,
+    ) -> Result<Vec<String>, Error> {
+        let project = project.into();
+        let mut window: u64 = 64 * 1024;
+        loop {
+            let whole = match self.tail_request(&project, job_id, window).await? {
+                TailAnswer::Tail(tail) => {
+                    let found = tail.lines(lines);
+                    if found.len() >= lines || tail.from_start {
+                        return Ok(found);
+                    }
+                    window *= 8;
+                    if window <= 16 * 1024 * 1024 {
+                        continue;
+                    }
+                    self.job_log(project.clone(), job_id)
+                }
+                TailAnswer::Whole(response) => response.bytes_stream().map_err(Error::ResponseBodyError).boxed(),
+            };
+            let summary = crate::log::LogSummary::of_stream(whole, lines).await?;
+            return Ok(summary.tail().lines().map(str::to_owned).collect());
+        }
+    }
+}
+
 /// Drops the first `skip` bytes of what arrives, across chunks.
 fn skip_prefix(chunk: Bytes, skip: &mut u64) -> Bytes {
     if *skip == 0 {
@@ -168,7 +355,6 @@ struct Follow<'a> {
     client: &'a Client,
     project: ProjectId,
     job_id: i64,
-    poll_interval: Duration,
     /// Bytes delivered so far: the offset of the next new byte.
     delivered: u64,
     slicing: Slicing,
@@ -180,7 +366,8 @@ struct Follow<'a> {
     sliced: bool,
     /// The job had finished when this round began: end after its log is read.
     last_round: bool,
-    first_round: bool,
+    /// The looks at the job between two reads of its log.
+    poll: crate::wait::JobPoll,
     failures: u32,
 }
 
@@ -198,7 +385,6 @@ impl<'a> FollowLog<'a> {
             client: self.client,
             project: self.project,
             job_id: self.job_id,
-            poll_interval: self.poll_interval,
             delivered: 0,
             slicing: Slicing::Unknown,
             body: None,
@@ -206,7 +392,7 @@ impl<'a> FollowLog<'a> {
             received: 0,
             sliced: false,
             last_round: false,
-            first_round: true,
+            poll: crate::wait::JobPoll::fixed(self.poll_interval),
             failures: 0,
         };
         stream::unfold(Some(state), |state| async move {
@@ -271,13 +457,9 @@ impl Follow<'_> {
         if self.last_round {
             return Ok(false);
         }
-        if !self.first_round {
-            tokio::time::sleep(self.poll_interval).await;
-        }
-        self.first_round = false;
         // The status is read before the log, so a final status guarantees that
         // the read which follows sees the whole log.
-        let job = self.client.get_job().id(self.project.clone()).job_id(self.job_id).send().await?;
+        let job = self.poll.next(self.client, &self.project, self.job_id, None).await?;
         self.last_round = job.status.is_finished();
         if self.slicing == Slicing::Unknown && self.delivered >= 2 {
             self.probe().await?;

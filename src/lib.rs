@@ -13,13 +13,15 @@ mod redirect;
 mod retry;
 mod routes;
 mod validation;
+mod wait;
 
 pub use config::{ClientBuilder, ClientState, ConfigError, TokenKind};
 pub use error::{ApiError, ErrorExt, JobTokenDenial, MAX_ERROR_BODY, Problem, RateLimit};
-pub use job_log::{DEFAULT_POLL_INTERVAL, FollowLog, LogError, MAX_BYTE_LIMIT};
+pub use job_log::{DEFAULT_POLL_INTERVAL, FollowLog, LogError, LogTail, MAX_BYTE_LIMIT};
 pub use pagination::{Paginate, STREAM_PER_PAGE};
 pub use project_id::ProjectId;
 pub use retry::RetryPolicy;
+pub use wait::{DEFAULT_MAX_WAIT_INTERVAL, DEFAULT_WAIT_INTERVAL, WaitError, WaitForJob};
 
 /// The client, builders and types that build.rs generates from `spec/openapi.yaml`.
 /// It is private: what users need is re-exported below.
