@@ -19,6 +19,35 @@ $ bundle exec rspec spec/cache_spec.rb\n\
 Failures:\n  1) Cache expires entries\n\
 \u{1b}[31;1mERROR: Job failed: exit code 1\u{1b}[0;m\n";
 
+/// The log of a failed job as a current runner writes it: timestamps on every
+/// record, sections for each step, a coloured test failure in the script.
+pub fn failed_log(job: i64) -> String {
+    let t = |s: u32| format!("2024-05-02T14:51:{s:02}.{:06}Z", s * 1000);
+    let unix = |s: u32| 1_714_661_460 + s;
+    [
+        format!("{} 00O Running with gitlab-runner 17.0.0 (44feccdf)\n", t(0)),
+        format!("{} 00O \u{1b}[0Ksection_start:{}:prepare_executor\r\u{1b}[0K\n", t(1), unix(1)),
+        format!("{} 00O+\u{1b}[0K\u{1b}[36;1mPreparing the \"docker\" executor\u{1b}[0;m\n", t(1)),
+        format!("{} 00O Using Docker executor with image ruby:3.3 ...\n", t(2)),
+        format!("{} 00O \u{1b}[0Ksection_end:{}:prepare_executor\r\u{1b}[0K\n", t(9), unix(9)),
+        format!("{} 00O \u{1b}[0Ksection_start:{}:step_script\r\u{1b}[0K\n", t(10), unix(10)),
+        format!("{} 00O+\u{1b}[0K\u{1b}[36;1mExecuting \"step_script\" stage of the job script\u{1b}[0;m\n", t(10)),
+        format!("{} 01O \u{1b}[32;1m$ bundle exec rspec spec/cache_spec.rb\u{1b}[0;m\n", t(11)),
+        format!("{} 01O Randomized with seed {job}\n", t(12)),
+        format!("{} 01O ..........\u{1b}[31mF\u{1b}[0m\r\n", t(20)),
+        format!("{} 01O Failures:\n", t(21)),
+        format!("{} 01O   1) Cache expires entries after their TTL\n", t(21)),
+        format!("{} 01E      \u{1b}[31mexpected: nil\u{1b}[0m\n", t(21)),
+        format!("{} 01E      \u{1b}[31m     got: \"stale\"\u{1b}[0m\n", t(21)),
+        format!("{} 00O \u{1b}[0Ksection_end:{}:step_script\r\u{1b}[0K\n", t(45), unix(45)),
+        format!("{} 00O \u{1b}[0Ksection_start:{}:upload_artifacts_on_failure\r\u{1b}[0K\n", t(46), unix(46)),
+        format!("{} 00O+\u{1b}[0K\u{1b}[36;1mUploading artifacts for failed job\u{1b}[0;m\n", t(46)),
+        format!("{} 00O \u{1b}[0Ksection_end:{}:upload_artifacts_on_failure\r\u{1b}[0K\n", t(48), unix(48)),
+        format!("{} 00O \u{1b}[31;1mERROR: Job failed: exit code 1\u{1b}[0;m\n", t(49)),
+    ]
+    .concat()
+}
+
 pub fn fixture(rel: &str) -> String {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(rel);
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
@@ -74,6 +103,13 @@ pub async fn start() -> MockServer {
     // The failed jobs of the pipeline (ids 6 and 7 in the docs' example).
     for failed in [6, 7] {
         json(Method::POST, format!("{base}/jobs/{failed}/retry"), 201, "real/retry_new_job.json").await;
+        let log = failed_log(failed);
+        server
+            .mock_async(|when, then| {
+                when.method(Method::GET).path(format!("{base}/jobs/{failed}/trace"));
+                then.status(200).header("content-type", "text/plain").body(log);
+            })
+            .await;
     }
     json(Method::POST, format!("{base}/jobs/{JOB}/erase"), 201, "real/erase_job.json").await;
     json(Method::POST, format!("{base}/jobs/{MANUAL_JOB}/play"), 200, "real/play_bridge.json").await;
