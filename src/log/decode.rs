@@ -145,9 +145,25 @@ struct Waiting {
     /// The runner stream it came from; `None` for a record without a prefix.
     key: Option<(u8, OutputStream)>,
     timestamp: Option<DateTime<Utc>>,
-    bytes: Vec<u8>,
+    bytes: Span,
     /// No continuation can follow any more.
     complete: bool,
+}
+
+/// A waiting line's bytes: still in the chunk being fed (most lines are
+/// given out before the chunk ends, and are never copied), or a copy.
+enum Span {
+    Chunk(std::ops::Range<usize>),
+    Owned(Vec<u8>),
+}
+
+impl Span {
+    fn get<'a>(&'a self, chunk: &'a [u8]) -> &'a [u8] {
+        match self {
+            Span::Chunk(range) => &chunk[range.clone()],
+            Span::Owned(bytes) => bytes,
+        }
+    }
 }
 
 /// Reads a job log in chunks of any size; see the module documentation.
@@ -170,6 +186,9 @@ pub struct LogDecoder {
     /// The record being read: bytes since the last `\n`.
     record: Vec<u8>,
     waiting: std::collections::VecDeque<Waiting>,
+    /// Buffers of lines given out, for the next waiting lines.
+    spare: Vec<Vec<u8>>,
+    second: prefix::SecondCache,
     open: Vec<Open>,
     path: Arc<[String]>,
     parser: vte::Parser,
@@ -197,6 +216,8 @@ impl LogDecoder {
         LogDecoder {
             record: Vec::new(),
             waiting: std::collections::VecDeque::new(),
+            spare: Vec::new(),
+            second: None,
             open: Vec::new(),
             path: Arc::from(Vec::new()),
             parser: vte::Parser::new(),
@@ -215,34 +236,43 @@ impl LogDecoder {
 
     /// As [`feed`](Self::feed), handing each event to `emit` instead of
     /// collecting them.
-    pub fn feed_with(&mut self, mut chunk: &[u8], emit: &mut dyn FnMut(LogEvent)) {
-        while !chunk.is_empty() {
+    pub fn feed_with(&mut self, chunk: &[u8], emit: &mut dyn FnMut(LogEvent)) {
+        let mut at = 0;
+        while at < chunk.len() {
             let room = MAX_LINE_BYTES - self.record.len();
-            let window = &chunk[..chunk.len().min(room)];
-            match window.iter().position(|&b| b == b'\n') {
+            let window = &chunk[at..chunk.len().min(at + room)];
+            match memchr::memchr(b'\n', window) {
                 Some(end) => {
                     if self.record.is_empty() {
-                        self.record_done(&window[..end], emit);
+                        self.record_done(chunk, Some(at), &window[..end], emit);
                     } else {
                         self.record.extend_from_slice(&window[..end]);
                         let record = std::mem::take(&mut self.record);
-                        self.record_done(&record, emit);
+                        self.record_done(chunk, None, &record, emit);
                         self.record = record;
                         self.record.clear();
                     }
-                    chunk = &chunk[end + 1..];
+                    at += end + 1;
                 }
                 None => {
                     self.record.extend_from_slice(window);
-                    chunk = &chunk[window.len()..];
+                    at += window.len();
                     if self.record.len() >= MAX_LINE_BYTES {
                         // An endless line: cut it here.
                         let record = std::mem::take(&mut self.record);
-                        self.record_done(&record, emit);
+                        self.record_done(chunk, None, &record, emit);
                         self.record = record;
                         self.record.clear();
                     }
                 }
+            }
+        }
+        // The chunk goes back to the caller: copy what still waits in it.
+        for waiting in &mut self.waiting {
+            if let Span::Chunk(range) = &waiting.bytes {
+                let mut copy = self.spare.pop().unwrap_or_default();
+                copy.extend_from_slice(&chunk[range.clone()]);
+                waiting.bytes = Span::Owned(copy);
             }
         }
     }
@@ -255,10 +285,10 @@ impl LogDecoder {
         let mut emit = |event| events.push(event);
         if !self.record.is_empty() {
             let record = std::mem::take(&mut self.record);
-            self.record_done(&record, &mut emit);
+            self.record_done(&[], None, &record, &mut emit);
         }
         self.waiting.iter_mut().for_each(|w| w.complete = true);
-        self.flush(&mut emit);
+        self.flush(&[], &mut emit);
         while let Some(open) = self.open.pop() {
             self.path = self.open.iter().map(|o| o.name.clone()).collect();
             emit(LogEvent::SectionEnd(SectionEnd {
@@ -271,19 +301,37 @@ impl LogDecoder {
         events
     }
 
-    /// One record: a `\n`-terminated piece of the log, without the `\n`.
-    fn record_done(&mut self, record: &[u8], emit: &mut dyn FnMut(LogEvent)) {
-        match prefix::parse(record) {
-            None => {
+    /// One record: a `\n`-terminated piece of the log, without the `\n`;
+    /// `start` is where it begins in `chunk`, if it lies there.
+    fn record_done(&mut self, chunk: &[u8], start: Option<usize>, record: &[u8], emit: &mut dyn FnMut(LogEvent)) {
+        // Bytes `from..to` of the record, kept where they are or copied.
+        let span = |this: &mut Self, from: usize, to: usize| match start {
+            Some(start) => Span::Chunk(start + from..start + to),
+            None => Span::Owned(this.buffer(&record[from..to])),
+        };
+        match prefix::parse(record, &mut self.second) {
+            // Nothing waits before it: the line is done at once.
+            None if self.waiting.is_empty() => {
                 let line = record.strip_suffix(b"\r").unwrap_or(record);
-                self.waiting.push_back(Waiting { key: None, timestamp: None, bytes: line.to_vec(), complete: true });
+                self.line_done(line, None, None, emit);
+                return;
+            }
+            None => {
+                let bytes = span(self, 0, record.len());
+                self.waiting.push_back(Waiting { key: None, timestamp: None, bytes, complete: true });
             }
             Some(Prefix { timestamp, stream_id, stream, continues, content }) => {
                 let key = Some((stream_id, stream));
                 let open = self.waiting.iter().rposition(|w| w.key == key && !w.complete);
+                let fits = |w: &Waiting| w.bytes.get(chunk).len() + content.len() <= MAX_LINE_BYTES;
                 match open {
-                    Some(at) if continues && self.waiting[at].bytes.len() + content.len() <= MAX_LINE_BYTES => {
-                        self.waiting[at].bytes.extend_from_slice(content);
+                    Some(at) if continues && fits(&self.waiting[at]) => {
+                        let mut joined = match std::mem::replace(&mut self.waiting[at].bytes, Span::Owned(Vec::new())) {
+                            Span::Owned(bytes) => bytes,
+                            Span::Chunk(range) => self.buffer(&chunk[range]),
+                        };
+                        joined.extend_from_slice(content);
+                        self.waiting[at].bytes = Span::Owned(joined);
                     }
                     _ => {
                         // The line waiting on this stream is complete: this record
@@ -291,7 +339,8 @@ impl LogDecoder {
                         if let Some(at) = open {
                             self.waiting[at].complete = true;
                         }
-                        self.waiting.push_back(Waiting { key, timestamp, bytes: content.to_vec(), complete: false });
+                        let bytes = span(self, prefix::LEN, record.len());
+                        self.waiting.push_back(Waiting { key, timestamp, bytes, complete: false });
                     }
                 }
             }
@@ -301,16 +350,31 @@ impl LogDecoder {
         {
             oldest.complete = true;
         }
-        self.flush(emit);
+        self.flush(chunk, emit);
     }
 
     /// Gives out the complete lines at the front of the queue.
-    fn flush(&mut self, emit: &mut dyn FnMut(LogEvent)) {
+    fn flush(&mut self, chunk: &[u8], emit: &mut dyn FnMut(LogEvent)) {
         while self.waiting.front().is_some_and(|w| w.complete) {
             let Some(done) = self.waiting.pop_front() else { break };
-            let line = done.bytes.strip_suffix(b"\r").unwrap_or(&done.bytes);
+            let bytes = done.bytes.get(chunk);
+            let line = bytes.strip_suffix(b"\r").unwrap_or(bytes);
             self.line_done(line, done.key.map(|(_, stream)| stream), done.timestamp, emit);
+            if let Span::Owned(mut bytes) = done.bytes
+                && self.spare.len() < MAX_WAITING
+                && bytes.capacity() <= 64 * 1024
+            {
+                bytes.clear();
+                self.spare.push(bytes);
+            }
         }
+    }
+
+    /// A copy of `bytes` in a spare buffer where there is one.
+    fn buffer(&mut self, bytes: &[u8]) -> Vec<u8> {
+        let mut buffer = self.spare.pop().unwrap_or_default();
+        buffer.extend_from_slice(bytes);
+        buffer
     }
 
     /// One whole line: its section markers, then its text.
@@ -416,10 +480,10 @@ const ERASE: &[u8] = b"\x1b[0K";
 /// The first well-formed marker of `line`: where its text ends (before the
 /// erase sequence in front of it), the marker, and the bytes after it.
 fn find_marker(line: &[u8]) -> Option<(usize, Marker, &[u8])> {
-    let mut from = 0;
-    while let Some(offset) = line[from..].iter().position(|&b| b == b's') {
-        let at = from + offset;
-        from = at + 1;
+    // Most lines have no marker: look for the `_` of `section_` (one memchr
+    // over a short line) rather than set up a substring search per line.
+    for underscore in memchr::memchr_iter(b'_', line) {
+        let Some(at) = underscore.checked_sub(b"section".len()) else { continue };
         let rest = &line[at..];
         let (is_start, body) = if let Some(body) = rest.strip_prefix(START) {
             (true, body)

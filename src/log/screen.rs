@@ -20,11 +20,13 @@ pub(super) struct Screen {
     cells: Option<Vec<char>>,
     /// The cursor, in characters.
     cursor: usize,
+    /// Set when `vte` has acted on a sequence: it then stops reading.
+    acted: bool,
 }
 
 impl Screen {
     pub(super) fn new() -> Screen {
-        Screen { text: String::new(), count: 0, cells: None, cursor: 0 }
+        Screen { text: String::new(), count: 0, cells: None, cursor: 0, acted: false }
     }
 
     /// The line so far, and a fresh screen for the next.
@@ -36,7 +38,13 @@ impl Screen {
                 self.text.clear();
                 cells.into_iter().collect()
             }
-            None => std::mem::take(&mut self.text),
+            // One allocation of the exact size; the working buffer keeps its
+            // capacity for the next line.
+            None => {
+                let line = self.text.as_str().to_owned();
+                self.text.clear();
+                line
+            }
         }
     }
 
@@ -53,6 +61,66 @@ impl Screen {
             self.cells = Some(self.text.drain(..).collect());
         }
         self.cells.get_or_insert_with(Vec::new)
+    }
+
+    /// Text without escape sequences: runs of characters, and the C0
+    /// controls between them. Invalid UTF-8 becomes U+FFFD, and a lone C1
+    /// byte is a control, as `vte` reads them.
+    fn text_and_controls(&mut self, mut bytes: &[u8]) {
+        // Most text holds no control at all: one pass without an early exit,
+        // which the compiler vectorises, tells.
+        let any_control = bytes.iter().fold(false, |seen, &b| seen | (b < 0x20) | (b == 0x7f));
+        if !any_control {
+            self.text_run(bytes);
+            return;
+        }
+        while !bytes.is_empty() {
+            let run = bytes.iter().position(|&b| b < 0x20 || b == 0x7f).unwrap_or(bytes.len());
+            if run > 0 {
+                self.text_run(&bytes[..run]);
+                bytes = &bytes[run..];
+                continue;
+            }
+            vte::Perform::execute(self, bytes[0]);
+            bytes = &bytes[1..];
+        }
+    }
+
+    /// Bytes without controls: valid UTF-8 as it is, anything else as `vte`
+    /// reads it (U+FFFD, or nothing for a lone C1 byte).
+    fn text_run(&mut self, bytes: &[u8]) {
+        if let Ok(text) = std::str::from_utf8(bytes) {
+            self.put_str(text);
+            return;
+        }
+        for chunk in bytes.utf8_chunks() {
+            self.put_str(chunk.valid());
+            let invalid = chunk.invalid();
+            // A lone C1 byte is a control (dropped); anything else invalid shows as U+FFFD.
+            let lone_c1 = invalid.len() == 1 && invalid[0] <= 0x9f;
+            if !invalid.is_empty() && !lone_c1 {
+                self.put(char::REPLACEMENT_CHARACTER);
+            }
+        }
+    }
+
+    /// Characters written at the cursor; C1 controls among them are dropped.
+    fn put_str(&mut self, text: &str) {
+        if text.is_empty() {
+            return;
+        }
+        let ascii = text.is_ascii();
+        let c1 = !ascii && text.chars().any(|c| ('\u{80}'..='\u{9f}').contains(&c));
+        if !c1 && self.cells.is_none() && self.count == self.cursor {
+            let chars = if ascii { text.len() } else { text.chars().count() };
+            self.text.push_str(text);
+            self.count += chars;
+            self.cursor += chars;
+            return;
+        }
+        for c in text.chars().filter(|c| !('\u{80}'..='\u{9f}').contains(c)) {
+            self.put(c);
+        }
     }
 
     fn put(&mut self, c: char) {
@@ -103,10 +171,18 @@ fn first(params: &vte::Params, default: u16) -> u16 {
 
 impl vte::Perform for Screen {
     fn print(&mut self, c: char) {
-        self.put(c);
+        if c != '\x7f' {
+            self.put(c);
+        }
+        self.acted = true;
     }
 
     fn execute(&mut self, byte: u8) {
+        // A C0 control inside a sequence is carried out without ending it;
+        // only CAN and SUB cancel the sequence.
+        if matches!(byte, 0x18 | 0x1a) {
+            self.acted = true;
+        }
         match byte {
             b'\r' => self.cursor = 0,
             b'\t' => self.put('\t'),
@@ -116,7 +192,22 @@ impl vte::Perform for Screen {
         }
     }
 
+    // A string (OSC, DCS) ended by ST (`ESC \\`) is done only at its `\\`,
+    // which arrives as an `esc_dispatch`; one ended by BEL is done at once.
+    fn osc_dispatch(&mut self, _params: &[&[u8]], bell_terminated: bool) {
+        self.acted = bell_terminated;
+    }
+
+    fn esc_dispatch(&mut self, _intermediates: &[u8], _ignore: bool, _byte: u8) {
+        self.acted = true;
+    }
+
+    fn terminated(&self) -> bool {
+        self.acted
+    }
+
     fn csi_dispatch(&mut self, params: &vte::Params, intermediates: &[u8], _ignore: bool, action: char) {
+        self.acted = true;
         if !intermediates.is_empty() {
             return;
         }
@@ -135,22 +226,34 @@ impl vte::Perform for Screen {
 }
 
 /// The text of `line` (one line's bytes, without its line end) as a terminal
-/// would show it. Bytes with no escape sequence and no control character take
-/// a fast path with the same result.
+/// would show it.
+///
+/// Text and C0 controls are handled here, a run of text at a time; `vte`
+/// reads each escape sequence, from its `ESC` to its last byte, and stops
+/// there (`advance_until_terminated`), so most bytes never go through a
+/// per-character callback. The result is what `vte` alone would give, except
+/// that DEL (0x7f), which `vte` prints, is dropped as a terminal drops it.
 pub(super) fn render(parser: &mut vte::Parser, screen: &mut Screen, line: &[u8]) -> String {
-    let plain = line.iter().all(|&b| (b >= 0x20 && b != 0x7f) || b == b'\t');
-    if plain && let Ok(text) = std::str::from_utf8(line) {
-        return text.to_owned();
-    }
     let complete = complete_utf8_end(line);
-    parser.advance(screen, &line[..complete]);
+    let mut rest = &line[..complete];
+    while !rest.is_empty() {
+        let text_end = memchr::memchr(0x1b, rest).unwrap_or(rest.len());
+        screen.text_and_controls(&rest[..text_end]);
+        rest = &rest[text_end..];
+        if !rest.is_empty() {
+            screen.acted = false;
+            let used = parser.advance_until_terminated(screen, rest);
+            rest = &rest[used.max(1).min(rest.len())..];
+        }
+    }
     if complete < line.len() {
         // A character cut off at the line end is shown as U+FFFD, like any
         // other invalid UTF-8.
         screen.put(char::REPLACEMENT_CHARACTER);
     }
-    // A sequence cut off at the line end does not continue on the next line.
-    *parser = vte::Parser::new();
+    // A sequence cut off at the line end does not continue on the next line:
+    // CAN (0x18) cancels any sequence in progress and is otherwise ignored.
+    parser.advance(screen, b"\x18");
     screen.take()
 }
 
@@ -176,6 +279,8 @@ fn complete_utf8_end(bytes: &[u8]) -> usize {
 
 #[cfg(test)]
 mod tests {
+    use proptest::strategy::Strategy;
+
     use super::*;
 
     fn show(line: &[u8]) -> String {
@@ -187,6 +292,10 @@ mod tests {
         assert_eq!(show(b"\x1b[32;1mPASS\x1b[0;m tests/a.rs"), "PASS tests/a.rs");
         assert_eq!(show(b"\x1b[38;2;255;0;0mred\x1b[39m \x1b]8;;https://x\x07link\x1b]8;;\x07"), "red link");
         assert_eq!(show(b"\x1b[0K\x1b[36;1m$ cargo test\x1b[0;m"), "$ cargo test");
+        // Strings ended by ST or BEL, and a DCS with its payload, leave nothing.
+        assert_eq!(show(b"a\x1b]0;title\x1b\\b\x1b]2;t\x07c"), "abc");
+        assert_eq!(show(b"a\x1bPq#0;2;0;0;0#0~~\x1b\\b"), "ab");
+        assert_eq!(show(b"a\x7fb\xc2\x85c\x85d"), "abcd", "DEL and C1 controls are dropped");
     }
 
     #[test]
@@ -198,6 +307,44 @@ mod tests {
         assert_eq!(show(b"ab\x08X"), "aX");
         assert_eq!(show(b"ab\x1b[5GX"), "ab  X");
         assert_eq!(show("na\u{ef}ve\r\u{f1}".as_bytes()), "\u{f1}a\u{ef}ve");
+    }
+
+    /// What `vte` alone makes of a line, every byte through its callbacks.
+    fn through_vte_alone(line: &[u8]) -> String {
+        let mut screen = Screen::new();
+        let complete = complete_utf8_end(line);
+        let mut parser = vte::Parser::new();
+        parser.advance(&mut screen, &line[..complete]);
+        // What vte holds of a character cut off before `complete` comes out.
+        parser.advance(&mut screen, b"\x18");
+        if complete < line.len() {
+            screen.put(char::REPLACEMENT_CHARACTER);
+        }
+        screen.take()
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
+
+        #[test]
+        fn the_fast_path_gives_what_vte_alone_gives(
+            pieces in proptest::collection::vec(proptest::prop_oneof![
+                proptest::strategy::Just(b"\x1b[31;1m".to_vec()),
+                proptest::strategy::Just(b"\x1b]8;;http://x\x1b\\".to_vec()),
+                proptest::strategy::Just(b"\x1b]0;t\x07".to_vec()),
+                proptest::strategy::Just(b"\x1bP1$r\x1b\\".to_vec()),
+                proptest::strategy::Just(b"\x1b[2K".to_vec()),
+                proptest::strategy::Just(b"\x1b[4G".to_vec()),
+                proptest::strategy::Just(b"\r".to_vec()),
+                proptest::strategy::Just(b"\x08\t".to_vec()),
+                proptest::strategy::Just("\u{e9}\u{85}\u{20ac}".as_bytes().to_vec()),
+                proptest::collection::vec(proptest::prelude::any::<u8>(), 0..6),
+                "[a-z ]{0,8}".prop_map(String::into_bytes),
+            ], 0..16)
+        ) {
+            let line = pieces.concat();
+            proptest::prop_assert_eq!(show(&line), through_vte_alone(&line));
+        }
     }
 
     #[test]

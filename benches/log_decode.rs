@@ -1,0 +1,144 @@
+//! Decoding a job log: a 1 GiB log shaped like real CI output (runner
+//! timestamps on every record, continuation records, nested sections,
+//! colours, `\r` progress bars, stderr lines) through `log::LogDecoder`,
+//! against stripping its escape sequences alone with `vte`, the parser the
+//! decoder builds on, in one run. The log is made in memory from one 64 KiB
+//! block fed over and over, so neither variant reads a disk or a socket.
+//!
+//!     cargo bench --bench log_decode                   # 5 rounds of 1 GiB
+//!     cargo bench --bench log_decode -- --rounds 3 --mib 256
+//!
+//! Each variant runs in a child process, so its peak memory is its own; the
+//! `block` variant only builds the block, the memory baseline.
+
+use std::time::Instant;
+
+use gitlab_jobs::log::{LogDecoder, LogEvent};
+
+#[path = "server.rs"]
+mod server;
+
+fn main() {
+    server::run(driver, child);
+}
+
+fn driver(rounds: usize) {
+    let mib = server::arg("--mib").unwrap_or_else(|| "1024".into());
+    let results = server::drive(&["block", "vte", "decoder"], rounds, &["--mib".to_owned(), mib.clone()]);
+    let stat = |name: &str, key: &str| {
+        let lines = &results.iter().find(|(v, _)| v == name).unwrap().1;
+        server::median(lines.iter().map(|l| server::field(l, key)).collect())
+    };
+    println!("\na {mib} MiB CI-shaped job log, median of {rounds} rounds\n");
+    println!("| variant | MiB/s | vs vte stripping | lines | peak RSS (MiB) |");
+    println!("|---|---:|---:|---:|---:|");
+    let base = stat("vte", "mib_per_s");
+    for name in ["vte", "decoder"] {
+        let rate = stat(name, "mib_per_s");
+        println!(
+            "| {name} | {rate:.0} | {:.3} | {:.0} | {:.1} |",
+            rate / base,
+            stat(name, "lines"),
+            stat(name, "peak_rss_kib") / 1024.0
+        );
+    }
+    println!("| block alone | | | | {:.1} |", stat("block", "peak_rss_kib") / 1024.0);
+}
+
+/// About 64 KiB of CI output as a runner with timestamps writes it; the block
+/// opens and closes its own sections, so it can be repeated.
+fn block() -> Vec<u8> {
+    let mut out = Vec::with_capacity(70 * 1024);
+    let mut second = 0u32;
+    let mut record = |out: &mut Vec<u8>, stream: &str, text: &str| {
+        second = (second + 1) % 60;
+        out.extend_from_slice(format!("2024-06-12T10:27:{second:02}.{:06}Z {stream}{text}\n", second * 977).as_bytes());
+    };
+    let mut n = 0;
+    while out.len() < 64 * 1024 {
+        n += 1;
+        let t = 1_718_187_433 + n;
+        record(&mut out, "00O ", &format!("\x1b[0Ksection_start:{t}:step_{n}[collapsed=true]\r\x1b[0K"));
+        record(&mut out, "00O+", &format!("\x1b[0K\x1b[36;1mExecuting step {n}\x1b[0;m"));
+        record(&mut out, "01O ", "\x1b[32;1m$ cargo test --workspace --locked\x1b[0;m");
+        for i in 0..12 {
+            record(
+                &mut out,
+                "01O ",
+                &format!("   \x1b[32mCompiling\x1b[0m crate-{i} v0.{i}.0 (/builds/group/project/crates/crate-{i})"),
+            );
+        }
+        for pct in [10, 40, 70] {
+            record(&mut out, "01O ", &format!("Downloading artifacts {pct:3}%\r"));
+            record(&mut out, "01O+", &format!("Downloading artifacts {:3}%\r", pct + 20));
+        }
+        record(&mut out, "01E ", "\x1b[33mwarning\x1b[0m: unused variable: `x` --> src/lib.rs:10:9");
+        for i in 0..20 {
+            record(&mut out, "01O ", &format!("test tests::case_{i:03} ... \x1b[32mok\x1b[0m"));
+        }
+        record(&mut out, "01O ", "test result: \x1b[32mok\x1b[0m. 20 passed; 0 failed; 0 ignored; finished in 0.42s");
+        record(&mut out, "00O ", &format!("\x1b[0Ksection_end:{}:step_{n}\r\x1b[0K", t + 7));
+    }
+    out
+}
+
+/// Stripping escape sequences with vte alone: printed characters go into a
+/// line buffer, which a `\n` hands on (here: counts) and clears.
+struct Strip {
+    line: String,
+    lines: u64,
+}
+
+impl vte::Perform for Strip {
+    fn print(&mut self, c: char) {
+        self.line.push(c);
+    }
+
+    fn execute(&mut self, byte: u8) {
+        if byte == b'\n' {
+            self.lines += 1;
+            std::hint::black_box(&self.line);
+            self.line.clear();
+        }
+    }
+}
+
+fn child(variant: &str) {
+    let mib: u64 = server::arg("--mib").and_then(|m| m.parse().ok()).unwrap_or(1024);
+    let block = block();
+    let rounds = (mib * 1024 * 1024).div_ceil(block.len() as u64);
+    let started = Instant::now();
+    let mut lines = 0u64;
+    match variant {
+        "block" => {}
+        "vte" => {
+            let mut parser = vte::Parser::new();
+            let mut strip = Strip { line: String::new(), lines: 0 };
+            for _ in 0..rounds {
+                parser.advance(&mut strip, &block);
+            }
+            lines = strip.lines;
+        }
+        "decoder" => {
+            let mut decoder = LogDecoder::new();
+            let mut count = |event: LogEvent| {
+                if let LogEvent::Line(line) = event {
+                    lines += 1;
+                    std::hint::black_box(line);
+                }
+            };
+            for _ in 0..rounds {
+                decoder.feed_with(&block, &mut count);
+            }
+            decoder.finish().into_iter().for_each(&mut count);
+        }
+        other => panic!("unknown variant {other}"),
+    }
+    let secs = started.elapsed().as_secs_f64();
+    let bytes = if variant == "block" { 0 } else { rounds * block.len() as u64 };
+    println!(
+        "bytes={bytes} lines={lines} secs={secs:.4} mib_per_s={:.1} peak_rss_kib={}",
+        bytes as f64 / 1048576.0 / secs.max(1e-9),
+        server::peak_rss_kib().unwrap_or(0)
+    );
+}
