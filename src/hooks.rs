@@ -25,6 +25,8 @@ use crate::{
 impl ClientHooks<ClientState> for Client {
     async fn pre<E>(&self, request: &mut Request, info: &OperationInfo) -> Result<(), progenitor_client::Error<E>> {
         crate::validation::check(info.operation_id, request.url()).map_err(progenitor_client::Error::InvalidRequest)?;
+        crate::artifacts::shape_request(info.operation_id, request.url_mut())
+            .map_err(progenitor_client::Error::InvalidRequest)?;
         if let Some(credential) = &self.inner.credential {
             let (name, value) = credential.header();
             request.headers_mut().insert(name.clone(), value.clone());
@@ -255,4 +257,23 @@ async fn read_body(mut response: Response, limit: usize) -> Result<Bytes, (Bytes
 
 fn unix_now() -> u64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
+}
+
+/// A GET the generated code cannot make (it has no `Range` setter), sent as
+/// generated requests are: with the client's credential, its redirect and
+/// retry policies, and error bodies read. The caller reads the status.
+pub(crate) async fn get_raw(
+    client: &Client,
+    url: &str,
+    headers: &[(header::HeaderName, header::HeaderValue)],
+) -> Result<Response, crate::Error> {
+    let mut request = client.client.get(url).build().map_err(crate::Error::CommunicationError)?;
+    for (name, value) in headers {
+        request.headers_mut().insert(name.clone(), value.clone());
+    }
+    if let Some(credential) = &client.inner.credential {
+        let (name, value) = credential.header();
+        request.headers_mut().insert(name.clone(), value.clone());
+    }
+    send(&client.client, &client.inner, request).await.map_err(crate::Error::CommunicationError)
 }

@@ -176,7 +176,7 @@ enum TailAnswer {
 }
 
 /// `bytes 100-199/200` → (100, Some(200)); `bytes */200` → (200, Some(200)).
-fn content_range(headers: &reqwest::header::HeaderMap) -> Option<(u64, Option<u64>)> {
+pub(crate) fn content_range(headers: &reqwest::header::HeaderMap) -> Option<(u64, Option<u64>)> {
     let value = headers.get(reqwest::header::CONTENT_RANGE)?.to_str().ok()?.trim();
     let spec = value.strip_prefix("bytes ")?;
     let (range, total) = spec.split_once('/')?;
@@ -240,18 +240,9 @@ impl Client {
             self.baseurl,
             progenitor_client::encode_path(&project.to_string())
         );
-        let mut request = self
-            .client
-            .get(url)
-            .header(reqwest::header::RANGE, format!("bytes=-{}", max_bytes.max(1)))
-            .build()
-            .map_err(Error::CommunicationError)?;
-        if let Some(credential) = &self.inner.credential {
-            let (name, value) = credential.header();
-            request.headers_mut().insert(name.clone(), value.clone());
-        }
-        let response =
-            crate::hooks::send(&self.client, &self.inner, request).await.map_err(Error::CommunicationError)?;
+        let range = reqwest::header::HeaderValue::from_str(&format!("bytes=-{}", max_bytes.max(1)))
+            .map_err(|e| Error::InvalidRequest(e.to_string()))?;
+        let response = crate::hooks::get_raw(self, &url, &[(reqwest::header::RANGE, range)]).await?;
         match response.status().as_u16() {
             206 => {
                 let (start, total) = content_range(response.headers()).unwrap_or((1, None));

@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 #![warn(missing_docs)]
 
+mod artifacts;
 mod config;
 mod error;
 mod hooks;
@@ -15,6 +16,7 @@ mod routes;
 mod validation;
 mod wait;
 
+pub use artifacts::{ArtifactDownload, ArtifactError, ArtifactProblem, ArtifactSource, Downloaded, Progress};
 pub use config::{ClientBuilder, ClientState, ConfigError, TokenKind};
 pub use error::{ApiError, ErrorExt, JobTokenDenial, MAX_ERROR_BODY, Problem, RateLimit};
 pub use job_log::{DEFAULT_POLL_INTERVAL, FollowLog, LogError, LogTail, MAX_BYTE_LIMIT};

@@ -18,7 +18,7 @@ use reqwest::{StatusCode, Url, header::HeaderMap};
 
 use crate::{
     Error, ErrorExt, ResponseValue,
-    builder::{ListPipelineBridges, ListPipelineJobs, ListPipelineTriggerJobs, ListProjectJobs},
+    builder::{ListJobArtifactsTree, ListPipelineBridges, ListPipelineJobs, ListPipelineTriggerJobs, ListProjectJobs},
     types,
 };
 
@@ -126,6 +126,7 @@ paged!(ListProjectJobs, types::Job, keyset);
 paged!(ListPipelineJobs, types::Job);
 paged!(ListPipelineBridges, types::Bridge);
 paged!(ListPipelineTriggerJobs, types::Bridge);
+paged!(ListJobArtifactsTree, types::JobArtifactEntry);
 
 /// Which page to ask for next.
 #[derive(Clone, Debug, PartialEq)]
