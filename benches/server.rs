@@ -23,6 +23,9 @@ pub enum Body {
         chunk: Arc<Vec<u8>>,
         total: u64,
     },
+    /// `302 Found` to another URL, as GitLab answers an archive kept in
+    /// object storage.
+    Redirect(String),
     NotFound,
 }
 
@@ -81,6 +84,12 @@ async fn serve<F: Fn(&str) -> Body>(mut socket: TcpStream, answer: Arc<F>) -> st
                     socket.write_all(&chunk[..n]).await?;
                     sent += n as u64;
                 }
+            }
+            Body::Redirect(location) => {
+                let head = format!(
+                    "HTTP/1.1 302 Found\r\nlocation: {location}\r\ncontent-type: text/plain\r\ncontent-length: 0\r\n\r\n"
+                );
+                socket.write_all(head.as_bytes()).await?;
             }
             Body::NotFound => {
                 socket

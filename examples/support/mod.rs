@@ -11,6 +11,8 @@ pub const PIPELINE: i64 = 1_297_834_512;
 pub const JOB: i64 = 11_215_821_048;
 pub const MANUAL_JOB: i64 = 11_215_821_102;
 pub const RUNNING_JOB: i64 = 11_215_821_050;
+/// The size of the mock's artifacts archive.
+pub const ARCHIVE_LEN: usize = 3 * 1024 * 1024;
 
 /// A short job log with the ANSI colours and section markers runners write.
 pub const LOG: &str = "\u{1b}[0KRunning with gitlab-runner 17.0.0 (44feccdf)\n\
@@ -113,6 +115,30 @@ pub async fn start() -> MockServer {
     }
     json(Method::POST, format!("{base}/jobs/{JOB}/erase"), 201, "real/erase_job.json").await;
     json(Method::POST, format!("{base}/jobs/{MANUAL_JOB}/play"), 200, "real/play_bridge.json").await;
+    // The latest successful `build` job of `main` keeps its archive in
+    // "object storage": GitLab answers with a redirect, as it does there.
+    let archive: Vec<u8> = (0..ARCHIVE_LEN).map(|i| (i * 7 % 251) as u8).collect();
+    let storage = format!("{}/storage/artifacts.zip?X-Amz-Signature=mock", server.base_url());
+    server
+        .mock_async(|when, then| {
+            when.method(Method::GET).path(format!("{base}/jobs/artifacts/main/download")).query_param("job", "build");
+            then.status(302).header("location", storage.as_str()).body("You are being redirected");
+        })
+        .await;
+    server
+        .mock_async(|when, then| {
+            when.method(Method::GET).path("/storage/artifacts.zip");
+            then.status(200).header("content-type", "application/zip").body(archive);
+        })
+        .await;
+    server
+        .mock_async(|when, then| {
+            when.method(Method::GET)
+                .path(format!("{base}/jobs/artifacts/main/raw/target/release/app"))
+                .query_param("job", "build");
+            then.status(200).header("content-type", "application/octet-stream").body(vec![0x7f, b'E', b'L', b'F']);
+        })
+        .await;
     server
         .mock_async(|when, then| {
             when.method(Method::GET).path(format!("{base}/jobs/{JOB}/trace"));
