@@ -22,11 +22,25 @@ use crate::{
     retry::{is_idempotent, is_retryable_error, is_retryable_status},
 };
 
+/// Operations whose bodies are files (a log, an archive, a file of one):
+/// asked for uncompressed, so that a resumed download's byte offsets are
+/// offsets of the file (see `ClientBuilder::compression`).
+const RAW_BYTES: &[&str] = &[
+    "get_job_trace",
+    "download_job_artifacts",
+    "download_artifacts_by_ref",
+    "get_job_artifact_file",
+    "get_artifact_file_by_ref",
+];
+
 impl ClientHooks<ClientState> for Client {
     async fn pre<E>(&self, request: &mut Request, info: &OperationInfo) -> Result<(), progenitor_client::Error<E>> {
         crate::validation::check(info.operation_id, request.url()).map_err(progenitor_client::Error::InvalidRequest)?;
         crate::artifacts::shape_request(info.operation_id, request.url_mut())
             .map_err(progenitor_client::Error::InvalidRequest)?;
+        if RAW_BYTES.contains(&info.operation_id) {
+            request.headers_mut().insert(header::ACCEPT_ENCODING, header::HeaderValue::from_static("identity"));
+        }
         if let Some(credential) = &self.inner.credential {
             let (name, value) = credential.header();
             request.headers_mut().insert(name.clone(), value.clone());
@@ -267,7 +281,13 @@ pub(crate) async fn get_raw(
     url: &str,
     headers: &[(header::HeaderName, header::HeaderValue)],
 ) -> Result<Response, crate::Error> {
-    let mut request = client.client.get(url).build().map_err(crate::Error::CommunicationError)?;
+    let mut request = client
+        .client
+        .get(url)
+        // A file, resumed at byte offsets: never compressed (see `RAW_BYTES`).
+        .header(header::ACCEPT_ENCODING, header::HeaderValue::from_static("identity"))
+        .build()
+        .map_err(crate::Error::CommunicationError)?;
     for (name, value) in headers {
         request.headers_mut().insert(name.clone(), value.clone());
     }
