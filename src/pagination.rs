@@ -10,10 +10,7 @@
 //! string on the last page) or `Link`. Only one page is held at a time, and a
 //! page is fetched only when the consumer asks for an item beyond the last one.
 
-use futures::{
-    Stream, StreamExt, TryStreamExt,
-    stream::{self, BoxStream},
-};
+use futures::{Stream, StreamExt, stream::BoxStream};
 use reqwest::{StatusCode, Url, header::HeaderMap};
 
 use crate::{
@@ -116,7 +113,7 @@ macro_rules! paged {
         impl<'a> Paginate<'a> for $builder<'a> {
             type Item = $item;
             fn stream(self) -> BoxStream<'a, Result<$item, Error>> {
-                pages(self).map_ok(|page| stream::iter(page.into_iter().map(Ok))).try_flatten().boxed()
+                ReadAhead::new(self).boxed()
             }
         }
     };
@@ -137,37 +134,137 @@ enum Next {
     Done,
 }
 
-/// The pages of `request` as a lazy stream of item vectors.
-fn pages<R: PagedRequest>(request: R) -> impl Stream<Item = Result<Vec<R::Item>, Error>> + Send {
-    let first = if R::KEYSET { Next::KeysetFirst } else { Next::Offset(1) };
-    stream::try_unfold((request, first), |(request, next)| async move {
-        let mut next = next;
+/// One page of `request` at `next`: its items and where the page after it
+/// is. `None` when there is no page there.
+async fn fetch_page<R: PagedRequest>(request: R, mut next: Next) -> Page<R::Item> {
+    loop {
+        let page_request = match &next {
+            Next::Done => return Ok(None),
+            Next::KeysetFirst => request.clone().keyset(None),
+            Next::Keyset(cursor) => request.clone().keyset(Some(cursor.clone())),
+            Next::Offset(page) => request.clone().page(*page),
+        };
+        let response = match STREAM_PAGE_SIZE.scope(STREAM_PER_PAGE, page_request.send()).await {
+            Ok(response) => response,
+            // Servers before 15.9, and requests keyset cannot serve, refuse
+            // it; nothing has been yielded yet, so start over with offsets.
+            Err(error) if next == Next::KeysetFirst && refuses_keyset(&error) => {
+                next = Next::Offset(1);
+                continue;
+            }
+            Err(error) => return Err(error),
+        };
+        let following = next_page(&next, response.headers(), &link_base());
+        // A page the client filtered (see `routes.rs`) may be empty while
+        // the server still has more: only a page that arrived empty ends it.
+        let received = header_page(response.headers(), crate::routes::RECEIVED).unwrap_or(0);
+        let items = response.into_inner();
+        let following = if items.is_empty() && received == 0 { Next::Done } else { following };
+        return Ok(Some((items, following)));
+    }
+}
+
+/// A page's items and where the page after it is; `None` past the last.
+type Page<T> = Result<Option<(Vec<T>, Next)>, Error>;
+type PageFuture<'a, T> = futures::future::BoxFuture<'a, Page<T>>;
+
+/// Every item of `request`'s pages, reading one page ahead: once the
+/// consumer has gone past the first page, the page after the one it reads
+/// is requested as soon as its address is known, so that the server's time
+/// and the transfer overlap with the consumer's work. At most two pages are
+/// held (the one being read and the next), and a stream dropped early drops
+/// the request in flight with it. `stream().take(5)` makes one request.
+struct ReadAhead<'a, R: PagedRequest> {
+    request: R,
+    /// Where the page after the last one requested is; `Done` while a
+    /// request is in flight (its answer tells) or at the end.
+    next: Next,
+    current: std::vec::IntoIter<R::Item>,
+    in_flight: Option<PageFuture<'a, R::Item>>,
+    arrived: Option<Page<R::Item>>,
+    /// Pages whose items have been handed out, the current one included.
+    pages_read: usize,
+    ended: bool,
+}
+
+impl<'a, R: PagedRequest + 'a> ReadAhead<'a, R> {
+    fn new(request: R) -> Self {
+        let next = if R::KEYSET { Next::KeysetFirst } else { Next::Offset(1) };
+        ReadAhead {
+            request,
+            next,
+            current: Vec::new().into_iter(),
+            in_flight: None,
+            arrived: None,
+            pages_read: 0,
+            ended: false,
+        }
+    }
+
+    fn request_next(&mut self) {
+        let next = std::mem::replace(&mut self.next, Next::Done);
+        if next != Next::Done {
+            self.in_flight = Some(Box::pin(fetch_page(self.request.clone(), next)));
+        }
+    }
+}
+
+impl<'a, R: PagedRequest + Unpin + 'a> Stream for ReadAhead<'a, R>
+where
+    R::Item: Unpin,
+{
+    type Item = Result<R::Item, Error>;
+
+    fn poll_next(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Self::Item>> {
+        use std::task::Poll;
+        let this = self.get_mut();
         loop {
-            let page_request = match &next {
-                Next::Done => return Ok(None),
-                Next::KeysetFirst => request.clone().keyset(None),
-                Next::Keyset(cursor) => request.clone().keyset(Some(cursor.clone())),
-                Next::Offset(page) => request.clone().page(*page),
-            };
-            let response = match STREAM_PAGE_SIZE.scope(STREAM_PER_PAGE, page_request.send()).await {
-                Ok(response) => response,
-                // Servers before 15.9, and requests keyset cannot serve, refuse
-                // it; nothing has been yielded yet, so start over with offsets.
-                Err(error) if next == Next::KeysetFirst && refuses_keyset(&error) => {
-                    next = Next::Offset(1);
+            // Drive the request in flight, whatever the consumer does.
+            if let Some(page) = this.in_flight.as_mut()
+                && let Poll::Ready(result) = page.as_mut().poll(cx)
+            {
+                this.in_flight = None;
+                this.arrived = Some(result);
+            }
+            if let Some(item) = this.current.next() {
+                return Poll::Ready(Some(Ok(item)));
+            }
+            if this.ended {
+                return Poll::Ready(None);
+            }
+            match this.arrived.take() {
+                Some(Ok(Some((items, following)))) => {
+                    this.pages_read += 1;
+                    this.next = following;
+                    this.current = items.into_iter();
+                    if this.pages_read >= 2 {
+                        this.request_next();
+                    }
                     continue;
                 }
-                Err(error) => return Err(error),
-            };
-            let following = next_page(&next, response.headers(), &link_base());
-            // A page the client filtered (see `routes.rs`) may be empty while
-            // the server still has more: only a page that arrived empty ends it.
-            let received = header_page(response.headers(), crate::routes::RECEIVED).unwrap_or(0);
-            let items = response.into_inner();
-            let following = if items.is_empty() && received == 0 { Next::Done } else { following };
-            return Ok(Some((items, (request, following))));
+                Some(Ok(None)) => {
+                    this.ended = true;
+                    return Poll::Ready(None);
+                }
+                Some(Err(error)) => {
+                    this.ended = true;
+                    return Poll::Ready(Some(Err(error)));
+                }
+                None => {}
+            }
+            if this.in_flight.is_some() {
+                return Poll::Pending;
+            }
+            if this.next == Next::Done {
+                this.ended = true;
+                return Poll::Ready(None);
+            }
+            this.request_next();
         }
-    })
+    }
 }
 
 /// What `Link` targets are resolved against. GitLab sends absolute URLs, and

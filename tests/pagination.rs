@@ -262,3 +262,35 @@ async fn an_empty_list_makes_one_request_and_ends() {
     assert!(jobs.is_empty());
     assert_eq!(server.seen().len(), 1);
 }
+
+#[tokio::test]
+async fn a_stream_reads_ahead_one_page_once_past_the_first_and_no_more() {
+    let server = gitlab(Server::Keyset, None).await;
+    let client = client_for(&server.base_url);
+    let mut jobs = client.list_pipeline_jobs().id(7).pipeline_id(42).stream();
+
+    // The whole first page: nothing is read ahead yet.
+    for _ in 0..100 {
+        jobs.next().await.unwrap().unwrap();
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    assert_eq!(server.seen().len(), 1, "still only the first page");
+
+    // Past the first page: page 3 is asked for while the consumer reads page
+    // 2 (each poll for an item also drives the request), and no more.
+    let mut taken = 100;
+    while taken < 190 {
+        jobs.next().await.unwrap().unwrap();
+        taken += 1;
+        tokio::task::yield_now().await;
+    }
+    let pages: Vec<_> = server.seen().iter().map(|s| s.query("page").unwrap()).collect();
+    assert_eq!(pages, ["1", "2", "3"]);
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    assert_eq!(server.seen().len(), 3, "at most one page ahead");
+
+    // The rest comes in order, each job once.
+    let mut ids: Vec<i64> = (0..taken).map(|i| TOTAL - i as i64).collect();
+    ids.extend(ids_of(jobs).await);
+    assert_all_jobs_once(&ids);
+}
