@@ -6,7 +6,8 @@
 mod spec;
 
 use gitlab_jobs::{
-    ArtifactFileType, FailureReason, JobScope, JobStatus, PipelineSource, PipelineStatus, RunnerStatus, RunnerType,
+    ArtifactEntryType, ArtifactFileType, FailureReason, JobScope, JobStatus, PipelineSource, PipelineStatus,
+    RunnerStatus, RunnerType,
 };
 
 fn the_spec() -> spec::Document {
@@ -39,6 +40,7 @@ macro_rules! known_list {
     )+};
 }
 known_list!(
+    ArtifactEntryType,
     ArtifactFileType,
     FailureReason,
     JobScope,
@@ -57,6 +59,7 @@ fn every_value_of_an_open_set_in_the_spec_is_a_known_variant_in_order() {
     for open in &enums {
         let values: Vec<String> = open.values.iter().map(|(wire, _)| wire.clone()).collect();
         let (known, parsed) = match open.name.as_str() {
+            "ArtifactEntryType" => compiled::<ArtifactEntryType>(&values),
             "ArtifactFileType" => compiled::<ArtifactFileType>(&values),
             "FailureReason" => compiled::<FailureReason>(&values),
             "JobScope" => compiled::<JobScope>(&values),

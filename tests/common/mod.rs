@@ -31,14 +31,17 @@ pub fn fixture_json(rel: &str) -> Value {
     serde_json::from_str(&fixture(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"))
 }
 
-/// The docs versions that have extracted fixtures, oldest name first.
+/// The Jobs docs pages that have extracted fixtures, oldest name first (the
+/// Job Artifacts pages, the other family, have folders there too).
 pub fn docs_versions() -> Vec<String> {
-    let mut versions: Vec<String> = std::fs::read_dir(fixtures_dir().join("docs"))
+    let dir = fixtures_dir().join("docs");
+    let mut versions: Vec<String> = std::fs::read_dir(&dir)
         .expect("tests/fixtures/docs")
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| dir.join(name).join("list_project_jobs.json").exists())
         .collect();
     versions.sort();
-    assert_eq!(versions.len(), 5, "one fixture folder per vendored docs page");
+    assert_eq!(versions.len(), 5, "one fixture folder per vendored Jobs docs page");
     versions
 }
 

@@ -1,27 +1,49 @@
 //! `cargo xtask derive`: an OpenAPI document derived from the docs pages alone,
 //! and their examples as fixture files, written deterministically so that a
 //! docs change shows up in review as a diff of `spec/derived/` and the fixtures.
+//!
+//! Each family of pages (see `docs::index`) gets a document of its own: its
+//! schemas are inferred from its own examples only, so a document shows what
+//! one docs page says across releases, and a new family leaves the documents
+//! of the others as they were.
 
 use std::{collections::BTreeMap, path::Path};
 
 use serde_json::{Value, json};
 
 use crate::{
-    docs::{self, Page, Route},
+    docs::{self, Family, Page, Route},
     files::{self, Generated},
     infer::{self, Registry, Schema},
 };
 
+/// The folder of the derived documents.
+pub const DERIVED_DIR: &str = "spec/derived";
+/// The document derived from the `jobs` family.
 pub const DERIVED: &str = "spec/derived/openapi.json";
 /// What brings the derived files up to date.
 pub const COMMAND: &str = "cargo xtask derive";
 
-/// Everything `derive` writes: the derived document and the example fixtures,
-/// sorted by path. `operation_ids` maps routes to the spec's operation ids.
+/// Where the document of a family goes: `spec/derived/<family>.openapi.json`,
+/// except that the `jobs` family's keeps the name it had before there were
+/// families.
+pub fn derived_path(family: &str) -> String {
+    if family == "jobs" { DERIVED.to_owned() } else { format!("{DERIVED_DIR}/{family}.openapi.json") }
+}
+
+/// Everything `derive` writes: each family's derived document and the example
+/// fixtures, sorted by path. `operation_ids` maps routes to the spec's
+/// operation ids.
 pub fn outputs(pages: &[Page], operation_ids: &BTreeMap<String, String>) -> Vec<Generated> {
-    let routes = docs::routes(pages, operation_ids);
-    let mut outputs = vec![Generated { path: DERIVED.to_owned(), text: files::pretty_json(&document(pages, &routes)) }];
-    outputs.extend(example_fixtures(&routes));
+    let mut outputs = Vec::new();
+    for (family, members) in docs::families(pages) {
+        let routes = docs::routes(members.iter().copied(), operation_ids);
+        outputs.push(Generated {
+            path: derived_path(&family.name),
+            text: files::pretty_json(&document(family, &members, &routes)),
+        });
+        outputs.extend(example_fixtures(&routes));
+    }
     outputs.sort_by(|a, b| a.path.cmp(&b.path));
     outputs
 }
@@ -57,8 +79,8 @@ fn request_name(route: &Route<'_>) -> String {
     format!("{}Request", infer::pascal(&route.operation))
 }
 
-/// The derived OpenAPI document.
-fn document(pages: &[Page], routes: &[Route<'_>]) -> Value {
+/// The derived OpenAPI document of one family.
+fn document(family: &Family, pages: &[&Page], routes: &[Route<'_>]) -> Value {
     let shapes = shapes(routes);
     let mut paths: BTreeMap<String, serde_json::Map<String, Value>> = BTreeMap::new();
     for route in routes {
@@ -73,7 +95,7 @@ fn document(pages: &[Page], routes: &[Route<'_>]) -> Value {
     json!({
         "openapi": "3.0.3",
         "info": {
-            "title": "GitLab CI Jobs API, as GitLab's docs pages describe it",
+            "title": format!("{}, as GitLab's docs pages describe it", family.title),
             "version": "4",
             "description": format!(
                 "Derived by `cargo xtask derive` from the example JSON and parameter tables of: {}. Do not edit; \
@@ -158,16 +180,16 @@ fn example_fixtures(routes: &[Route<'_>]) -> Vec<Generated> {
     fixtures
 }
 
-/// Docs fixtures on disk that no page produces any more.
+/// Docs fixtures and derived documents on disk that no page (or family)
+/// produces any more.
 fn orphans(root: &Path, outputs: &[Generated]) -> Vec<std::path::PathBuf> {
-    files::files_under(&root.join(docs::FIXTURES))
-        .into_iter()
-        .filter(|file| !outputs.iter().any(|o| o.path == files::relative(root, file)))
-        .collect()
+    let mut found = files::files_under(&root.join(docs::FIXTURES));
+    found.extend(files::files_under(&root.join(DERIVED_DIR)));
+    found.into_iter().filter(|file| !outputs.iter().any(|o| o.path == files::relative(root, file))).collect()
 }
 
 /// What is out of date on disk: missing or different files, and fixture files
-/// that no docs page produces any more.
+/// or documents that no docs page produces any more.
 pub fn stale(root: &Path, outputs: &[Generated]) -> Vec<String> {
     let mut problems = files::check(root, outputs, COMMAND);
     for file in orphans(root, outputs) {
@@ -176,7 +198,8 @@ pub fn stale(root: &Path, outputs: &[Generated]) -> Vec<String> {
     problems
 }
 
-/// Writes the outputs and removes docs fixtures no page produces any more.
+/// Writes the outputs and removes docs fixtures and documents no page
+/// produces any more.
 pub fn write(root: &Path, outputs: &[Generated]) -> Result<usize, String> {
     for file in orphans(root, outputs) {
         std::fs::remove_file(&file).map_err(|e| format!("{}: {e}", file.display()))?;

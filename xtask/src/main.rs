@@ -13,7 +13,7 @@ struct Cli {
 enum Task {
     /// Print what the docs parser reads from each vendored page.
     Docs,
-    /// Derive spec/derived/openapi.json and the docs fixtures from the docs pages.
+    /// Derive spec/derived/ (one document per family of docs pages) and the docs fixtures.
     Derive {
         /// Write nothing; fail if what is committed is out of date.
         #[arg(long)]
@@ -88,7 +88,7 @@ fn main() {
 
 fn docs(inputs: &Inputs) {
     for page in &inputs.pages {
-        println!("{} ({})", page.file, page.format);
+        println!("{} ({}; {}, {})", page.file, page.format, page.family.name, page.era);
         for e in &page.endpoints {
             let params: Vec<String> =
                 e.params.iter().map(|p| format!("{}:{}{}", p.name, p.ty, if p.required { "!" } else { "" })).collect();

@@ -2,9 +2,10 @@
 //! operation and written back, must say what it said (see `json_diff`), and
 //! must fit the spec's own schema for that operation.
 //!
-//! Fixtures are the docs' examples (`tests/fixtures/docs/<page>/<operation>.json`,
-//! and `.request.json` for request bodies) and the hand-written real-world cases
-//! listed in `tests/fixtures/real/manifest.json` with their operation.
+//! Fixtures are the docs' examples of every family of pages
+//! (`tests/fixtures/docs/<page>/<operation>.json`, and `.request.json` for
+//! request bodies) and the hand-written real-world cases listed in
+//! `tests/fixtures/real/manifest.json` with their operation.
 
 use std::{collections::BTreeMap, path::Path};
 
@@ -44,6 +45,9 @@ const TYPES: &[(&str, bool, &str)] = &[
     ("play_job", false, "PlayedJob"),
     ("play_job", true, "PlayJobRequest"),
     ("retry_job", true, "RetryJobRequest"),
+    ("keep_job_artifacts", false, "Job"),
+    ("list_job_artifacts_tree", false, "JobArtifactEntry[]"),
+    ("delete_project_artifacts", false, "Accepted"),
 ];
 
 fn through<T: DeserializeOwned + Serialize>(value: &Value) -> Result<Value, String> {
@@ -61,6 +65,8 @@ fn round_trip(type_name: &str, value: &Value) -> Result<Value, String> {
         "PlayedJob" => through::<types::PlayedJob>(value),
         "PlayJobRequest" => through::<types::PlayJobRequest>(value),
         "RetryJobRequest" => through::<types::RetryJobRequest>(value),
+        "JobArtifactEntry[]" => through::<Vec<types::JobArtifactEntry>>(value),
+        "Accepted" => through::<types::Accepted>(value),
         other => Err(format!("no generated type is known for `{other}`")),
     }
 }

@@ -1,5 +1,5 @@
 //! `cargo test` fails when spec/derived/ or the docs fixtures no longer match
-//! what the vendored docs pages produce.
+//! what the vendored docs pages produce, one document per family of pages.
 
 #[test]
 fn derived_files_match_the_docs_pages() {
@@ -52,4 +52,46 @@ fn the_derived_document_is_openapi_3() {
     for name in ["Job", "Bridge", "Pipeline", "User", "Commit", "AllowedAgents", "PlayJobRequest"] {
         assert!(schemas.contains_key(name), "{name}");
     }
+}
+
+#[test]
+fn the_artifacts_family_has_a_document_of_its_own() {
+    let path = xtask::derive::derived_path("artifacts");
+    assert_eq!(path, "spec/derived/artifacts.openapi.json");
+    assert_eq!(xtask::derive::derived_path("jobs"), xtask::derive::DERIVED);
+    let text = std::fs::read_to_string(xtask::root().join(&path)).unwrap();
+    let document: openapiv3::OpenAPI = serde_json::from_str(&text).unwrap();
+    assert_eq!(document.info.title, "GitLab CI Job Artifacts API, as GitLab's docs pages describe it");
+    let operations: Vec<String> = document
+        .operations()
+        .map(|(path, method, op)| format!("{method} {path} {}", op.operation_id.as_deref().unwrap_or("")))
+        .collect();
+    assert_eq!(operations.len(), 7, "{operations:#?}");
+    assert!(
+        operations
+            .contains(&"get /projects/{id}/jobs/{job_id}/artifacts/{artifact_path} get_job_artifact_file".to_owned())
+    );
+    assert!(operations.contains(&"delete /projects/{id}/artifacts delete_project_artifacts".to_owned()));
+    // Only keep shows JSON: a job, named as the spec names it.
+    let schemas = &document.components.unwrap().schemas;
+    assert_eq!(schemas.keys().collect::<Vec<_>>(), ["Commit", "Job"]);
+}
+
+#[test]
+fn a_document_no_family_produces_is_named() {
+    let root = xtask::root();
+    let pages = xtask::docs::load_pages(&root).unwrap();
+    let ids = xtask::spec::operation_ids(&xtask::spec::load(&root).unwrap().json);
+    let outputs = xtask::derive::outputs(&pages, &ids);
+    let tmp = std::env::temp_dir().join(format!("xtask-derive-{}", std::process::id()));
+    xtask::files::write(&tmp, &outputs).unwrap();
+    std::fs::write(tmp.join("spec/derived/pipelines.openapi.json"), "{}\n").unwrap();
+
+    let stale = xtask::derive::stale(&tmp, &outputs);
+
+    std::fs::remove_dir_all(&tmp).unwrap();
+    assert_eq!(
+        stale,
+        ["spec/derived/pipelines.openapi.json is not produced by any docs page; run `cargo xtask derive`"]
+    );
 }

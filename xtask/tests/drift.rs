@@ -35,6 +35,39 @@ fn the_repository_has_no_drift() {
 }
 
 #[test]
+fn without_its_departures_the_artifacts_family_names_the_job_token_and_download_url() {
+    let (pages, spec, departures) = inputs();
+    let jobs_only: Vec<Departure> = departures.into_iter().filter(|d| !d.route.contains("/artifacts")).collect();
+
+    let report = drift::drift(&pages, &spec, &jobs_only);
+
+    assert!(report.stale.is_empty());
+    assert_eq!(
+        lines(&report),
+        [
+            "GET /projects/{id}/jobs/{job_id}/artifacts parameter job_token: the docs show `job_token` (string); the spec does not have it",
+            "GET /projects/{id}/jobs/artifacts/{ref_name}/download parameter job_token: the docs show `job_token` (string); the spec does not have it",
+            "GET /projects/{id}/jobs/{job_id}/artifacts/{artifact_path} parameter job_token: the docs show `job_token` (string); the spec does not have it",
+            "GET /projects/{id}/jobs/artifacts/{ref_name}/raw/{artifact_path} parameter job_token: the docs show `job_token` (string); the spec does not have it",
+            "POST /projects/{id}/jobs/{job_id}/artifacts/keep $.download_url: the docs show the field (a null value); the spec does not have it",
+        ]
+    );
+}
+
+#[test]
+fn an_artifacts_endpoint_removed_from_the_spec_is_named() {
+    let (pages, mut spec, departures) = inputs();
+    spec["paths"].as_object_mut().unwrap().remove("/projects/{id}/artifacts");
+
+    let report = drift::drift(&pages, &spec, &departures);
+
+    assert_eq!(
+        lines(&report),
+        ["DELETE /projects/{id}/artifacts endpoint: the docs show this endpoint; the spec does not have it"]
+    );
+}
+
+#[test]
 fn a_new_field_in_one_docs_example_is_named() {
     let (mut pages, spec, departures) = inputs();
     let get_job = &mut page(&mut pages, NEWEST).endpoints[5];

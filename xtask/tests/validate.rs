@@ -22,12 +22,43 @@ fn every_fixture_of_the_repository_survives_the_generated_types() {
     let spec = spec();
     assert!(validate::check_table(&spec).is_empty());
     let fixtures = validate::fixtures(&root).unwrap();
-    assert_eq!(fixtures.iter().filter(|f| f.path.starts_with("tests/fixtures/docs/")).count(), 54);
+    // 54 from the five Jobs pages, 2 (keep's job) from the two Job Artifacts pages.
+    assert_eq!(fixtures.iter().filter(|f| f.path.starts_with("tests/fixtures/docs/")).count(), 56);
     assert_eq!(fixtures.iter().filter(|f| f.path.starts_with("tests/fixtures/real/")).count(), 33);
     for fixture in &fixtures {
         let problems = validate::validate(&spec, &departures(), fixture);
         assert!(problems.is_empty(), "{problems:#?}");
     }
+}
+
+#[test]
+fn the_artifacts_answers_survive_their_generated_types() {
+    let spec = spec();
+    for (operation, value) in [
+        (
+            "list_job_artifacts_tree",
+            json!([
+                {"name": "reports", "path": "reports/", "type": "directory", "mode": "040755"},
+                {"name": "junit.xml", "path": "junit.xml", "type": "file", "size": 1024, "mode": "100644"},
+                {"name": "sbom.json", "path": "sbom.json", "type": "symlink", "size": 12, "mode": null}
+            ]),
+        ),
+        ("delete_project_artifacts", json!({"message": "202 Accepted"})),
+    ] {
+        let problems = validate::validate(&spec, &departures(), &fixture("t.json", operation, value));
+        assert!(problems.is_empty(), "{operation}: {problems:#?}");
+    }
+
+    let problems = validate::validate(
+        &spec,
+        &departures(),
+        &fixture(
+            "t.json",
+            "list_job_artifacts_tree",
+            json!([{"name": "a", "path": "a", "type": "file", "size": "1 KiB"}]),
+        ),
+    );
+    assert!(problems[0].starts_with("t.json: does not parse: invalid type: string \"1 KiB\""), "{problems:#?}");
 }
 
 #[test]

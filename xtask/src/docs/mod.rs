@@ -1,26 +1,30 @@
-//! Reads a captured GitLab "Jobs API" docs page into endpoints: title, method,
-//! path, parameter table and example JSON.
+//! Reads a captured GitLab docs page (the Jobs API, the Job Artifacts API)
+//! into endpoints: title, method, path, parameter table and example JSON.
 //!
-//! The captures come in four formats, recognised from their content:
+//! The captures come in five formats, recognised from their content:
 //! - markdown source with every newline flattened into a space (one line),
+//! - markdown source as committed, line by line (see `markdown`),
 //! - rendered text whose table cells are broken across lines ending in `|`,
 //! - rendered text whose tables are rows of space-separated cells,
 //! - the same, rendered by a Debian source mirror with header lines first.
 //!
 //! Endpoints are found structurally (a `GET /path` declaration), tables by their
 //! `Attribute Type Required Description` header, and examples by reading JSON
-//! wherever a value starts. Only titles need a heuristic, and they serve only
-//! as summaries. Nothing here panics on any input: a page that cannot be read
-//! yields a [`ParseError`] naming the file and what was missing.
+//! wherever a value starts (in markdown source, inside code fences). Only
+//! titles of rendered or flattened pages need a
+//! heuristic, and they serve only as summaries. Nothing here panics on any
+//! input: a page that cannot be read yields a [`ParseError`] naming the file
+//! and what was missing.
 
 pub mod index;
+mod markdown;
 pub mod routes;
 
 use std::fmt;
 
 use serde_json::Value;
 
-pub use index::{FIXTURES, INDEX, PAGES_DIR, find, find_mut, load_pages};
+pub use index::{FIXTURES, Family, INDEX, PAGES_DIR, families, find, find_mut, load_pages};
 pub use routes::{Route, param_schema, routes};
 
 /// How a page is written.
@@ -28,6 +32,8 @@ pub use routes::{Route, param_schema, routes};
 pub enum Format {
     /// Markdown source flattened into a single line.
     FlatMarkdown,
+    /// Markdown source as committed: headings, fences and table rows on lines of their own.
+    Markdown,
     /// Rendered text, table cells split across lines ending in `|`.
     PipeTables,
     /// Rendered text, table rows as space-separated cells.
@@ -40,6 +46,7 @@ impl fmt::Display for Format {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
             Format::FlatMarkdown => "flattened markdown",
+            Format::Markdown => "markdown source",
             Format::PipeTables => "text with pipe tables",
             Format::SpaceTables => "text with space tables",
             Format::DebianMirror => "Debian mirror text",
@@ -62,7 +69,8 @@ pub struct Param {
 pub struct Endpoint {
     pub title: String,
     pub method: String,
-    /// With `:name` parameters, as the docs write it.
+    /// With `:name` (and `*name`) parameters, as the docs write it, without
+    /// the query some docs show after it (`?job=name`).
     pub path: String,
     pub params: Vec<Param>,
     pub request_example: Option<Value>,
@@ -81,6 +89,9 @@ impl Endpoint {
 pub struct Page {
     /// `spec/docs/004_8e66e6f090344155.txt`
     pub file: String,
+    /// The family of pages it belongs to, from the index (empty for a page
+    /// parsed on its own).
+    pub family: Family,
     /// The GitLab releases it describes, from the index (empty for a page
     /// parsed on its own).
     pub era: String,
@@ -110,10 +121,11 @@ impl fmt::Display for ParseError {
 
 impl std::error::Error for ParseError {}
 
-/// `/projects/:id/jobs` → `/projects/{id}/jobs`.
+/// `/projects/:id/jobs` → `/projects/{id}/jobs`; a wildcard segment
+/// (`*artifact_path`, the rest of the path) is a parameter too.
 pub fn openapi_path(path: &str) -> String {
     path.split('/')
-        .map(|seg| match seg.strip_prefix(':') {
+        .map(|seg| match seg.strip_prefix(':').or_else(|| seg.strip_prefix('*')) {
             Some(name) => format!("{{{name}}}"),
             None => seg.to_owned(),
         })
@@ -129,6 +141,9 @@ pub fn detect(text: &str) -> Option<Format> {
     let lines: Vec<&str> = text.lines().collect();
     if lines.len() <= 3 && text.contains("```") {
         return Some(Format::FlatMarkdown);
+    }
+    if markdown::Source::new(text).is_markdown() {
+        return Some(Format::Markdown);
     }
     if lines.iter().any(|l| l.trim_start().starts_with("---|")) {
         return Some(Format::PipeTables);
@@ -150,13 +165,16 @@ pub fn parse(file: &str, text: &str) -> Result<Page, ParseError> {
     let error = |what: String| ParseError { file: file.to_owned(), what };
     let format = detect(text).ok_or_else(|| {
         error(
-            "format not recognised: found no markdown fences on a single line, no `---|` pipe tables and no \
-             `Attribute Type Required Description` table header"
+            "format not recognised: found no markdown fences on a single line, no markdown headings and code \
+             fences on lines of their own, no `---|` pipe tables and no `Attribute Type Required Description` \
+             table header"
                 .into(),
         )
     })?;
-    let declarations = match format {
-        Format::FlatMarkdown => flat_declarations(text),
+    let source = (format == Format::Markdown).then(|| markdown::Source::new(text));
+    let declarations = match (format, &source) {
+        (Format::FlatMarkdown, _) => flat_declarations(text),
+        (_, Some(source)) => source.declarations(),
         _ => line_declarations(text),
     };
     if declarations.is_empty() {
@@ -165,18 +183,25 @@ pub fn parse(file: &str, text: &str) -> Result<Page, ParseError> {
     let mut endpoints = Vec::new();
     let mut window_start = 0;
     for (i, decl) in declarations.iter().enumerate() {
-        let end = declarations.get(i + 1).map_or(text.len(), |next| next.start);
+        let next = declarations.get(i + 1).map_or(text.len(), |next| next.start);
+        // A markdown section ends at the next heading of its level; other
+        // formats lost their headings, so an endpoint runs to the next one.
+        let end = source.as_ref().map_or(next, |s| s.section_end(decl, next));
         let region = text.get(decl.end..end).unwrap_or("");
-        let title = match format {
-            Format::FlatMarkdown => flat_title(text.get(..decl.start).unwrap_or("")),
+        let title = match (format, &source) {
+            (Format::FlatMarkdown, _) => flat_title(text.get(..decl.start).unwrap_or("")),
+            (_, Some(source)) => source.title(decl),
             _ => line_title(text.get(window_start..decl.start).unwrap_or(""), i == 0),
         };
-        let params = match format {
-            Format::FlatMarkdown => flat_table(region),
-            Format::PipeTables => pipe_table(region),
-            Format::SpaceTables | Format::DebianMirror => space_table(region),
+        let params = match (format, &source) {
+            (Format::FlatMarkdown, _) => flat_table(region),
+            (_, Some(source)) => source.table(decl.end, end),
+            (Format::PipeTables, _) => pipe_table(region),
+            _ => space_table(region),
         };
-        let examples = json_values(region);
+        // Markdown keeps its examples in code fences; elsewhere JSON is read
+        // wherever a value starts.
+        let examples = source.as_ref().map_or_else(|| json_values(region), |s| s.examples(decl.end, end, text));
         let param_names: Vec<&str> = params.iter().map(|p| p.name.as_str()).collect();
         let (requests, responses): (Vec<_>, Vec<_>) = examples.into_iter().partition(|(_, v)| {
             v.as_object().is_some_and(|o| !o.is_empty() && o.keys().all(|k| param_names.contains(&k.as_str())))
@@ -198,7 +223,7 @@ pub fn parse(file: &str, text: &str) -> Result<Page, ParseError> {
             response_example: responses.into_iter().last().map(|(_, v)| v),
         });
     }
-    Ok(Page { file: file.to_owned(), era: String::new(), format, endpoints })
+    Ok(Page { file: file.to_owned(), family: Family::default(), era: String::new(), format, endpoints })
 }
 
 #[derive(Debug)]
@@ -236,7 +261,7 @@ fn flat_declarations(text: &str) -> Vec<Declaration> {
             Some((lang, rest)) if !METHODS.contains(&lang) => rest.trim(),
             _ => inner,
         };
-        if let Some((method, path)) = declaration(body) {
+        if let Some((method, path)) = fenced_declaration(body) {
             found.push(Declaration { method, path, start: open, end: close + 3 });
         }
         search = close + 3;
@@ -249,8 +274,28 @@ fn declaration(s: &str) -> Option<(String, String)> {
     let ok = METHODS.contains(&method)
         && path.starts_with('/')
         && !path.contains(char::is_whitespace)
-        && path.chars().all(|c| c.is_ascii_alphanumeric() || "/:_-.{}".contains(c));
+        && path.chars().all(|c| c.is_ascii_alphanumeric() || "/:*_-.{}".contains(c));
     ok.then(|| (method.to_owned(), path.to_owned()))
+}
+
+/// A declaration that is the whole content of a code fence, where the docs
+/// may write the query a route needs after its path (`GET /x/download?job=name`):
+/// the query is left out (its parameters are in the table), and so is
+/// anything else after a `?`, which then is no declaration at all.
+fn fenced_declaration(s: &str) -> Option<(String, String)> {
+    let (method, path) = s.split_once(' ')?;
+    let path = match path.split_once('?') {
+        Some((path, query)) if is_query(query) => path,
+        Some(_) => return None,
+        None => path,
+    };
+    declaration(&format!("{method} {path}"))
+}
+
+/// `job=name&x=y`: pairs of plain words, as a declaration shows a query.
+fn is_query(query: &str) -> bool {
+    let word = |w: &str| !w.is_empty() && w.chars().all(|c| c.is_ascii_alphanumeric() || "_-.".contains(c));
+    query.split('&').all(|pair| pair.split_once('=').is_some_and(|(k, v)| word(k) && word(v)))
 }
 
 /// In flattened markdown the heading runs into the text after it; it ends at
@@ -479,6 +524,21 @@ mod tests {
         let flat = "text ```plaintext GET /job ``` more ```shell curl x ``` ```POST /a/:b/c```";
         let found: Vec<_> = flat_declarations(flat).into_iter().map(|d| format!("{} {}", d.method, d.path)).collect();
         assert_eq!(found, ["GET /job", "POST /a/:b/c"]);
+    }
+
+    #[test]
+    fn a_fenced_declaration_may_show_a_query_and_a_wildcard() {
+        assert_eq!(
+            fenced_declaration("GET /projects/:id/jobs/artifacts/:ref_name/download?job=name"),
+            Some(("GET".into(), "/projects/:id/jobs/artifacts/:ref_name/download".into()))
+        );
+        assert_eq!(fenced_declaration("GET /a?job=name and more"), None);
+        assert_eq!(fenced_declaration("GET /a?not a query"), None);
+        assert_eq!(declaration("GET /a?job=name"), None, "outside a fence, a query is a URL in prose");
+        assert_eq!(
+            openapi_path("/projects/:id/jobs/:job_id/artifacts/*artifact_path"),
+            "/projects/{id}/jobs/{job_id}/artifacts/{artifact_path}"
+        );
     }
 
     #[test]

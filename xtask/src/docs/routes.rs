@@ -22,7 +22,10 @@ pub struct Route<'a> {
 /// The endpoints of every page, grouped by route, in the order they first
 /// appear. `operation_ids` maps routes to the hand-written spec's operation
 /// ids; a route it lacks gets an id made from its method and path.
-pub fn routes<'a>(pages: &'a [Page], operation_ids: &BTreeMap<String, String>) -> Vec<Route<'a>> {
+pub fn routes<'a>(
+    pages: impl IntoIterator<Item = &'a Page>,
+    operation_ids: &BTreeMap<String, String>,
+) -> Vec<Route<'a>> {
     let mut grouped: Vec<Route<'a>> = Vec::new();
     for page in pages {
         let stem = page.stem();
