@@ -17,6 +17,8 @@ use spec::SPEC;
 /// the open enums (`x-open-enum` in the spec) are added to these.
 const REPLACEMENTS: &[(&str, &str, &[TypeImpl])] = &[
     ("ProjectId", "crate::ProjectId", &[TypeImpl::Display]),
+    ("RefName", "crate::RefName", &[TypeImpl::Display]),
+    ("ArtifactPath", "crate::ArtifactPath", &[TypeImpl::Display]),
     // Timestamps keep their offset, so commit dates keep the committer's.
     ("Timestamp", "::chrono::DateTime<::chrono::FixedOffset>", &[]),
 ];

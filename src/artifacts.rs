@@ -184,7 +184,9 @@ pub(crate) fn encode_artifact_path(path: &str) -> Result<String, ArtifactProblem
     if path.is_empty() || segments.iter().any(|s| *s == "." || *s == "..") {
         return Err(ArtifactProblem::BadPath);
     }
-    Ok(segments.iter().map(|s| progenitor_client::encode_path(s)).collect::<Vec<_>>().join("/"))
+    let encoded: Vec<String> =
+        segments.iter().map(|s| progenitor_client::encode_path(&crate::path_text::route_safe(s))).collect();
+    Ok(encoded.join("/"))
 }
 
 /// A ref as a path segment: percent-encoded whole, `/` included.
@@ -192,7 +194,7 @@ fn encode_ref(ref_name: &str) -> Result<String, ArtifactProblem> {
     if ref_name.is_empty() || ref_name == "." || ref_name == ".." {
         return Err(ArtifactProblem::BadPath);
     }
-    Ok(progenitor_client::encode_path(ref_name))
+    Ok(progenitor_client::encode_path(&crate::path_text::route_safe(ref_name)))
 }
 
 /// Keeps the `/` of an artifact path in a request the generated code built
@@ -328,6 +330,8 @@ impl<'a> ArtifactDownload<'a> {
         let mut resumed = 0u32;
         let mut failures = 0u32;
         let mut total: Option<u64> = None;
+        // The first answer's size, to tell a resumed answer of another artifact.
+        let mut first_size: Option<u64> = None;
         // What the first answer said about the artifact's version: a resumed
         // range is asked with `If-Range`, so a changed artifact comes whole.
         let mut validator: Option<HeaderValue> = None;
@@ -344,13 +348,21 @@ impl<'a> ArtifactDownload<'a> {
             let response = crate::hooks::get_raw(self.client, &url, &headers).await.map_err(|e| self.api(e))?;
             let status = response.status();
             let mut skip: u64;
-            match status {
+            let this_validator =
+                response.headers().get(header::ETAG).or(response.headers().get(header::LAST_MODIFIED)).cloned();
+            let size = match status {
                 StatusCode::OK => {
                     skip = received;
-                    total = total.or(response.content_length());
+                    response.content_length()
                 }
                 StatusCode::PARTIAL_CONTENT => {
-                    let (start, size) = crate::job_log::content_range(response.headers()).unwrap_or((0, None));
+                    // A range answer must say which bytes it holds; one that
+                    // does not (or holds several ranges) cannot be spliced.
+                    let Some((start, size)) = crate::job_log::content_range(response.headers()) else {
+                        return Err(self.api(Error::InvalidRequest(
+                            "a 206 answer without a single Content-Range cannot be resumed".into(),
+                        )));
+                    };
                     if start > received {
                         let error = Error::InvalidRequest(format!(
                             "asked for bytes from {received}, the server sent bytes from {start}"
@@ -358,14 +370,26 @@ impl<'a> ArtifactDownload<'a> {
                         return Err(self.api(error));
                     }
                     skip = received - start;
-                    total = total.or(size);
+                    size
                 }
                 _ => return Err(self.explain(Error::UnexpectedResponse(response)).await),
+            };
+            if received == 0 {
+                validator = this_validator;
+                first_size = size;
+            } else {
+                // A resumed answer must be the same artifact: by its ETag or
+                // Last-Modified, and by its size, where both answers say them.
+                // (A by-ref download may meanwhile resolve to a newer job.)
+                let changed = matches!((&validator, &this_validator), (Some(a), Some(b)) if a != b)
+                    || matches!((first_size, size), (Some(a), Some(b)) if a != b);
+                if changed {
+                    return Err(self.api(Error::InvalidRequest(format!(
+                        "the artifact changed while it was downloading ({received} bytes written); start again"
+                    ))));
+                }
             }
-            if validator.is_none() {
-                validator =
-                    response.headers().get(header::ETAG).or(response.headers().get(header::LAST_MODIFIED)).cloned();
-            }
+            total = total.or(size);
             if received == 0 {
                 if total.is_none() {
                     total = self.archive_size().await;

@@ -279,6 +279,44 @@ impl<E> ErrorExt for progenitor_client::Error<E> {
     }
 
     fn describe(&self) -> String {
+        redact_queries(&self.describe_with_urls())
+    }
+}
+
+/// URLs in `text` without their queries: after a redirect, a URL may be a
+/// presigned object-storage URL whose query is a credential until it expires.
+pub(crate) fn redact_queries(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find("http://").or_else(|| rest.find("https://")).map(|a| {
+        // The earlier of the two schemes.
+        let https = rest.find("https://").unwrap_or(usize::MAX);
+        a.min(https)
+    }) {
+        let end = rest[at..].find(|c: char| c.is_whitespace() || c == ')' || c == '"').map_or(rest.len(), |e| at + e);
+        // Punctuation that follows a URL in a sentence is not part of it.
+        let end = at + rest[at..end].trim_end_matches([':', ',', '.', ';']).len();
+        let url = &rest[at..end];
+        out.push_str(&rest[..at]);
+        match url.find('?') {
+            Some(q) => {
+                out.push_str(&url[..q]);
+                out.push_str("?…");
+            }
+            None => out.push_str(url),
+        }
+        rest = &rest[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+trait DescribeWithUrls {
+    fn describe_with_urls(&self) -> String;
+}
+
+impl<E> DescribeWithUrls for progenitor_client::Error<E> {
+    fn describe_with_urls(&self) -> String {
         use progenitor_client::Error as E;
         match self {
             E::UnexpectedResponse(response) => {
@@ -417,6 +455,14 @@ mod tests {
         );
         assert_eq!(denial("403 Forbidden"), None);
         assert_eq!(denial("403 Forbidden - Job is not retryable"), None);
+    }
+
+    #[test]
+    fn queries_of_urls_do_not_reach_a_description() {
+        let text = "request to https://bucket.s3.example.com/a.zip?X-Amz-Signature=secret&X-Amz-Credential=key: GitLab answered 503";
+        assert_eq!(redact_queries(text), "request to https://bucket.s3.example.com/a.zip?…: GitLab answered 503");
+        assert_eq!(redact_queries("(for url (http://x/y?token=1))"), "(for url (http://x/y?…))");
+        assert_eq!(redact_queries("no url here"), "no url here");
     }
 
     #[test]

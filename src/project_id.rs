@@ -20,7 +20,8 @@ impl fmt::Display for ProjectId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             ProjectId::Id(id) => write!(f, "{id}"),
-            ProjectId::Path(path) => f.write_str(path),
+            // A path that could change the route is written as inert text.
+            ProjectId::Path(path) => f.write_str(&crate::path_text::route_safe(path)),
         }
     }
 }

@@ -111,29 +111,49 @@ async fn each_download_route_is_sent_as_gitlab_routes_it() {
 }
 
 #[tokio::test]
-async fn a_dot_path_cannot_change_the_route() {
+async fn a_dot_or_backslash_path_cannot_change_the_route() {
     let server = MockServer::start_async().await;
-    let any = server
+    // Every request must stay on the single-file route, the dots and
+    // backslashes carried as text GitLab will not find.
+    let inert = server
+        .mock_async(|when, then| {
+            when.is_true(|req| {
+                let uri = req.uri();
+                let path = uri.path();
+                path.starts_with("/api/v4/projects/1/jobs/2/artifacts/")
+                    || path.starts_with("/api/v4/projects/1/jobs/artifacts/")
+            });
+            then.status(404).header("content-type", "text/plain").body("404 page not found\n");
+        })
+        .await;
+    let elsewhere = server
         .mock_async(|_, then| {
-            then.status(200).body("{}");
+            then.status(200).header("content-type", "application/json").body("{}");
         })
         .await;
     let client = client(&server);
-    let Err(err) = client.get_job_artifact_file().id(1).job_id(2).artifact_path("..").send().await else {
-        panic!("a path of `..` is refused")
+    for path in ["..", r"a\..\..\..\..\..\user", "a/../../../../user"] {
+        let Err(_) = client.get_job_artifact_file().id(1).job_id(2).artifact_path(path).send().await else {
+            panic!("{path}: GitLab found nothing there")
+        };
+    }
+    let Err(_) = client.download_artifacts_by_ref().id(1).ref_name(r"..\..").job("b").send().await else {
+        panic!("a ref of `..` is not a route")
     };
-    assert!(err.to_string().contains("cannot be sent"), "{err}");
-    let Err(err) = client.download_artifacts_by_ref().id(1).ref_name("..").job("b").send().await else {
-        panic!("a ref of `..` is refused")
-    };
-    assert!(err.to_string().contains("cannot be sent"), "{err}");
     let err = client
         .download_artifacts(1, ArtifactSource::File { job_id: 2, path: "a/../../jobs".into() })
         .to_writer(&mut Vec::new())
         .await
         .unwrap_err();
     assert_eq!(err.problem(), Some(&ArtifactProblem::BadPath));
-    assert_eq!(any.calls_async().await, 0);
+    let err = client
+        .download_artifacts(1, ArtifactSource::File { job_id: 2, path: r"a\..\..\user".into() })
+        .to_writer(&mut Vec::new())
+        .await
+        .unwrap_err();
+    assert!(matches!(err.problem(), Some(ArtifactProblem::FileNotInArchive { .. })), "{err}");
+    assert_eq!(inert.calls_async().await, 5);
+    assert_eq!(elsewhere.calls_async().await, 0, "no request left the artifact routes");
 }
 
 #[tokio::test]
@@ -344,4 +364,31 @@ async fn a_missing_file_and_expired_artifacts_say_so() {
         .await
         .unwrap_err();
     assert_eq!(err.problem(), Some(&ArtifactProblem::Expired { at: "2024-06-01T15:01:59.895+00:00".into() }));
+}
+
+#[tokio::test]
+async fn a_resume_that_answers_another_artifact_is_an_error_not_a_splice() {
+    let data = zip(500_000);
+    let first = Arc::new(Mutex::new(true));
+    let storage = Loopback::start(move |_| {
+        let mut first = first.lock().unwrap();
+        if std::mem::take(&mut *first) {
+            Reply::new(200, "application/zip", data.clone()).header("etag", "\"v1\"").cut_after(100_000)
+        } else {
+            // A newer pipeline's archive: another ETag, and the range ignored.
+            Reply::new(200, "application/zip", zip(600_000)).header("etag", "\"v2\"")
+        }
+    })
+    .await;
+    let client = client_for(&storage.base_url);
+
+    let mut out = Vec::new();
+    let err = client
+        .download_artifacts(1, ArtifactSource::ArchiveByRef { ref_name: "main".into(), job: "build".into() })
+        .to_writer(&mut out)
+        .await
+        .unwrap_err();
+
+    assert!(err.to_string().contains("the artifact changed while it was downloading"), "{err}");
+    assert_eq!(storage.seen().len(), 2);
 }
