@@ -232,6 +232,28 @@ fn an_endless_line_is_cut_at_the_documented_size() {
 }
 
 #[test]
+fn a_line_of_exactly_the_cut_size_is_one_line() {
+    let mut log = vec![b'y'; MAX_LINE_BYTES];
+    log.extend_from_slice(b"\nnext\n");
+    let events = whole(&log);
+    let lens: Vec<usize> = texts(&events).iter().map(|t| t.len()).collect();
+    assert_eq!(lens, [MAX_LINE_BYTES, 4], "no empty line after the cut");
+    for cuts in
+        [vec![MAX_LINE_BYTES], vec![MAX_LINE_BYTES + 1], vec![MAX_LINE_BYTES, MAX_LINE_BYTES, MAX_LINE_BYTES + 1]]
+    {
+        assert_eq!(in_pieces(&log, &cuts), events, "{cuts:?}");
+    }
+}
+
+#[test]
+fn sections_nest_only_so_deep() {
+    let log: Vec<u8> = (0..200).flat_map(|i| format!("\x1b[0Ksection_start:1:s{i}\r\x1b[0K\n").into_bytes()).collect();
+    let events = whole(&log);
+    let ends = events.iter().filter(|e| matches!(e, LogEvent::SectionEnd(_))).count();
+    assert_eq!(ends, gitlab_jobs::log::MAX_DEPTH, "only the sections kept open end with the log");
+}
+
+#[test]
 fn a_section_without_times_in_its_marker_is_still_read() {
     let events = decode(b"\x1b[0Ksection_start:99999999999999999999:big\r\x1b[0Kx\n");
     let LogEvent::SectionStart(start) = &events[0] else { panic!("{events:?}") };

@@ -48,6 +48,11 @@ pub const MAX_LINE_BYTES: usize = 256 * 1024;
 /// before it is taken as complete.
 pub const MAX_WAITING: usize = 16;
 
+/// How deeply sections nest: a section begun deeper than this is reported
+/// (`SectionStart`) but not kept open, and its end closes nothing
+/// (`SectionClosed::WithoutStart`).
+pub const MAX_DEPTH: usize = 64;
+
 /// Which output of the job a line came from, where the runner says so.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -189,6 +194,9 @@ pub struct LogDecoder {
     /// Buffers of lines given out, for the next waiting lines.
     spare: Vec<Vec<u8>>,
     second: prefix::SecondCache,
+    /// The last record was cut at `MAX_LINE_BYTES`: a `\n` right after it
+    /// ends that line, not an empty one.
+    cut: bool,
     open: Vec<Open>,
     path: Arc<[String]>,
     parser: vte::Parser,
@@ -218,6 +226,7 @@ impl LogDecoder {
             waiting: std::collections::VecDeque::new(),
             spare: Vec::new(),
             second: None,
+            cut: false,
             open: Vec::new(),
             path: Arc::from(Vec::new()),
             parser: vte::Parser::new(),
@@ -238,6 +247,12 @@ impl LogDecoder {
     /// collecting them.
     pub fn feed_with(&mut self, chunk: &[u8], emit: &mut dyn FnMut(LogEvent)) {
         let mut at = 0;
+        if self.cut && !chunk.is_empty() {
+            self.cut = false;
+            if chunk[0] == b'\n' && self.record.is_empty() {
+                at = 1;
+            }
+        }
         while at < chunk.len() {
             let room = MAX_LINE_BYTES - self.record.len();
             let window = &chunk[at..chunk.len().min(at + room)];
@@ -263,6 +278,11 @@ impl LogDecoder {
                         self.record_done(chunk, None, &record, emit);
                         self.record = record;
                         self.record.clear();
+                        if chunk.get(at) == Some(&b'\n') {
+                            at += 1;
+                        } else if at == chunk.len() {
+                            self.cut = true;
+                        }
                     }
                 }
             }
@@ -398,7 +418,9 @@ impl LogDecoder {
                     let header_end = find_marker(rest).map_or(rest.len(), |(at, _, _)| at);
                     let header = screen::render(&mut self.parser, &mut self.screen, &rest[..header_end]);
                     let parents = self.path.clone();
-                    self.open.push(Open { name: name.clone(), started_at: time });
+                    if self.open.len() < MAX_DEPTH {
+                        self.open.push(Open { name: name.clone(), started_at: time });
+                    }
                     self.path = self.open.iter().map(|o| o.name.clone()).collect();
                     emit(LogEvent::SectionStart(SectionStart {
                         name,
@@ -470,6 +492,9 @@ enum Marker {
     End { time: Option<DateTime<Utc>>, name: String },
 }
 
+/// The longest options block (`[collapsed=true,…]`) read.
+const MAX_OPTIONS: usize = 1024;
+
 const START: &[u8] = b"section_start:";
 const END: &[u8] = b"section_end:";
 /// What closes a marker, as the runner writes it.
@@ -518,7 +543,10 @@ fn parse_marker(is_start: bool, body: &[u8]) -> Option<(Marker, &[u8])> {
     let mut rest = &rest[name_len..];
     let mut options = Vec::new();
     if is_start && rest.first() == Some(&b'[') {
-        let close = rest.iter().position(|&b| b == b']')?;
+        // Options end at `]` before the marker's `\r`: a line of `[` without
+        // either is not searched to its end once per candidate marker.
+        let window = &rest[..rest.len().min(MAX_OPTIONS)];
+        let close = window.iter().take_while(|&&b| b != b'\r').position(|&b| b == b']')?;
         options = String::from_utf8_lossy(&rest[1..close])
             .split(',')
             .filter(|o| !o.is_empty())

@@ -35,7 +35,8 @@ use bytes::Bytes;
 use futures::{Stream, StreamExt, stream::BoxStream};
 
 pub use decode::{
-    LogDecoder, LogEvent, LogLine, MAX_LINE_BYTES, OutputStream, SectionClosed, SectionEnd, SectionStart,
+    LogDecoder, LogEvent, LogLine, MAX_DEPTH, MAX_LINE_BYTES, MAX_WAITING, OutputStream, SectionClosed, SectionEnd,
+    SectionStart,
 };
 pub use summary::{FailedSection, LogSummary, SectionSummary, Tail};
 

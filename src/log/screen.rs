@@ -10,6 +10,9 @@
 //! cursor movements move it, erase-in-line clears; everything else (colours,
 //! styles, titles) has no text and is dropped.
 
+/// How far past the end of a line the cursor may move.
+const MAX_PAD: usize = 256;
+
 /// The text of one line, with a cursor that may point into it.
 pub(super) struct Screen {
     /// The line's characters; a `String` while only appended to.
@@ -143,6 +146,13 @@ impl Screen {
         }
     }
 
+    /// A cursor moved right stops a little past the text: a terminal pads
+    /// with spaces up to where it prints, and `\e[65535C` must not make a
+    /// line of 65,535 spaces each time.
+    fn clamp(&self, cursor: usize) -> usize {
+        cursor.min(self.len() + MAX_PAD)
+    }
+
     fn erase_in_line(&mut self, mode: u16) {
         let cursor = self.cursor;
         match mode {
@@ -217,9 +227,9 @@ impl vte::Perform for Screen {
                 self.erase_in_line(mode);
             }
             // Cursor forward, back, and to a column (1-based).
-            'C' => self.cursor += usize::from(first(params, 1)),
+            'C' => self.cursor = self.clamp(self.cursor + usize::from(first(params, 1))),
             'D' => self.cursor = self.cursor.saturating_sub(usize::from(first(params, 1))),
-            'G' => self.cursor = usize::from(first(params, 1)) - 1,
+            'G' => self.cursor = self.clamp(usize::from(first(params, 1)) - 1),
             _ => {}
         }
     }
@@ -306,6 +316,8 @@ mod tests {
         assert_eq!(show(b"abcdef\r\x1b[KXY"), "XY");
         assert_eq!(show(b"ab\x08X"), "aX");
         assert_eq!(show(b"ab\x1b[5GX"), "ab  X");
+        let far = show(&b"\x1b[65535C".repeat(1000).into_iter().chain(*b"x").collect::<Vec<_>>());
+        assert!(far.len() < 2 * MAX_PAD && far.ends_with('x'), "{}", far.len());
         assert_eq!(show("na\u{ef}ve\r\u{f1}".as_bytes()), "\u{f1}a\u{ef}ve");
     }
 

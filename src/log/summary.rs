@@ -158,7 +158,9 @@ impl LogSummary {
                 for &at in &self.open {
                     let section = &mut self.sections[at];
                     section.lines += 1;
-                    section.tail.push(line.text.clone());
+                    if section.tail.limit > 0 {
+                        section.tail.push(line.text.clone());
+                    }
                 }
                 self.tail.push(line.text.clone());
             }
