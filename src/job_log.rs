@@ -89,6 +89,8 @@ impl Client {
                                 continue;
                             }
                             st.delivered += fresh.len() as u64;
+                            // Progress: breaks are counted from here anew.
+                            st.failures = 0;
                             return Some((Ok(fresh), Some(st)));
                         }
                         None => return None,
@@ -136,6 +138,9 @@ impl Client {
         FollowLog { client: self, project: project.into(), job_id, poll_interval: DEFAULT_POLL_INTERVAL }
     }
 }
+
+/// The largest window `job_log_tail_lines` asks for from the end of a log.
+const MAX_TAIL_WINDOW: u64 = 16 * 1024 * 1024;
 
 /// The end of a job's log; made by [`Client::job_log_tail`].
 #[derive(Clone, Debug, PartialEq)]
@@ -301,8 +306,8 @@ impl Client {
                     if found.len() >= lines || tail.from_start {
                         return Ok(found);
                     }
-                    window *= 8;
-                    if window <= 16 * 1024 * 1024 {
+                    if window < MAX_TAIL_WINDOW {
+                        window = (window * 8).min(MAX_TAIL_WINDOW);
                         continue;
                     }
                     self.job_log(project.clone(), job_id)

@@ -38,7 +38,7 @@ impl JobPoll {
             return Duration::ZERO;
         }
         let wait = self.interval;
-        self.interval = (self.interval * self.factor).min(self.max);
+        self.interval = self.interval.saturating_mul(self.factor).min(self.max);
         wait
     }
 
@@ -51,8 +51,14 @@ impl JobPoll {
         deadline: Option<Instant>,
     ) -> Result<Job, Error> {
         let wait = self.next_wait();
-        let wake = Instant::now() + wait;
-        tokio::time::sleep_until(deadline.map_or(wake, |d| d.min(wake))).await;
+        // An interval too long for the clock waits for the deadline, if any.
+        let wake = Instant::now().checked_add(wait);
+        match (wake, deadline) {
+            (Some(wake), Some(deadline)) => tokio::time::sleep_until(wake.min(deadline)).await,
+            (Some(wake), None) => tokio::time::sleep_until(wake).await,
+            (None, Some(deadline)) => tokio::time::sleep_until(deadline).await,
+            (None, None) => std::future::pending::<()>().await,
+        }
         Ok(client.get_job().id(project.clone()).job_id(job_id).send().await?.into_inner())
     }
 }
@@ -147,7 +153,8 @@ impl<'a> WaitForJob<'a> {
 
     async fn run(self) -> Result<Job, WaitError> {
         let started = Instant::now();
-        let deadline = self.timeout.map(|t| started + t);
+        // A timeout too long for the clock is no timeout.
+        let deadline = self.timeout.and_then(|t| started.checked_add(t));
         let mut poll = JobPoll::backing_off(self.interval, self.max_interval);
         let mut last_status = None;
         loop {
@@ -156,7 +163,16 @@ impl<'a> WaitForJob<'a> {
             {
                 return Err(WaitError::TimedOut { last_status, waited: started.elapsed() });
             }
-            let job = poll.next(self.client, &self.project, self.job_id, deadline).await.map_err(WaitError::Api)?;
+            let look = poll.next(self.client, &self.project, self.job_id, deadline);
+            // The deadline holds during a look too (its retries may be long).
+            let job = match deadline {
+                Some(deadline) => match tokio::time::timeout_at(deadline, look).await {
+                    Ok(job) => job,
+                    Err(_) => return Err(WaitError::TimedOut { last_status, waited: started.elapsed() }),
+                },
+                None => look.await,
+            }
+            .map_err(WaitError::Api)?;
             let done = job.status.is_finished() || (job.status == JobStatus::Manual && !self.through_manual);
             if done {
                 return Ok(job);
