@@ -21,7 +21,7 @@ pub use artifacts::{ArtifactDownload, ArtifactError, ArtifactProblem, ArtifactSo
 pub use config::{ClientBuilder, ClientState, ConfigError, TokenKind};
 pub use error::{ApiError, ErrorExt, JobTokenDenial, MAX_ERROR_BODY, Problem, RateLimit};
 pub use job_log::{DEFAULT_POLL_INTERVAL, FollowLog, LogError, LogTail, MAX_BYTE_LIMIT};
-pub use pagination::{Paginate, STREAM_PER_PAGE};
+pub use pagination::{DEFAULT_PAGES_IN_FLIGHT, LOW_RATE_LIMIT, Paginate, STREAM_PER_PAGE};
 pub use path_text::{ArtifactPath, RefName};
 pub use project_id::ProjectId;
 pub use retry::RetryPolicy;

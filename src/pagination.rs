@@ -68,7 +68,23 @@ pub trait Paginate<'a> {
     /// kept on every page. The stream is boxed, so it is `Unpin` and can be
     /// stored by name.
     fn stream(self) -> BoxStream<'a, Result<Self::Item, Error>>;
+
+    /// As [`stream`](Self::stream), with up to `max_in_flight` page requests
+    /// at once where the server says how many pages there are
+    /// (`X-Total-Pages`: pipeline jobs, trigger jobs, the artifacts tree);
+    /// items still come in page order. `stream` uses
+    /// [`DEFAULT_PAGES_IN_FLIGHT`]. When GitLab's `RateLimit-Remaining` falls
+    /// under [`LOW_RATE_LIMIT`], one page at a time again. Project jobs
+    /// (keyset pages, no totals) are read one page ahead whatever is set.
+    fn stream_with_pages_in_flight(self, max_in_flight: usize) -> BoxStream<'a, Result<Self::Item, Error>>;
 }
+
+/// How many page requests a stream keeps in flight by default, where the
+/// number of pages is known.
+pub const DEFAULT_PAGES_IN_FLIGHT: usize = 2;
+/// Under this many requests left in GitLab's rate-limit window, a stream
+/// asks for one page at a time.
+pub const LOW_RATE_LIMIT: u64 = 50;
 
 /// A list request whose page can be chosen; implemented for the generated builders.
 trait PagedRequest: Clone + Send + Sized {
@@ -113,7 +129,11 @@ macro_rules! paged {
         impl<'a> Paginate<'a> for $builder<'a> {
             type Item = $item;
             fn stream(self) -> BoxStream<'a, Result<$item, Error>> {
-                ReadAhead::new(self).boxed()
+                ReadAhead::new(self, DEFAULT_PAGES_IN_FLIGHT).boxed()
+            }
+
+            fn stream_with_pages_in_flight(self, max_in_flight: usize) -> BoxStream<'a, Result<$item, Error>> {
+                ReadAhead::new(self, max_in_flight).boxed()
             }
         }
     };
@@ -158,14 +178,28 @@ async fn fetch_page<R: PagedRequest>(request: R, mut next: Next) -> Page<R::Item
         // A page the client filtered (see `routes.rs`) may be empty while
         // the server still has more: only a page that arrived empty ends it.
         let received = header_page(response.headers(), crate::routes::RECEIVED).unwrap_or(0);
+        let total_pages = match next {
+            Next::Offset(_) => header_page(response.headers(), "x-total-pages"),
+            _ => None,
+        };
+        let rate_remaining = crate::RateLimit::from_headers(response.headers()).and_then(|r| r.remaining);
         let items = response.into_inner();
         let following = if items.is_empty() && received == 0 { Next::Done } else { following };
-        return Ok(Some((items, following)));
+        return Ok(Some(Fetched { items, following, total_pages, rate_remaining }));
     }
 }
 
-/// A page's items and where the page after it is; `None` past the last.
-type Page<T> = Result<Option<(Vec<T>, Next)>, Error>;
+/// A page: its items, where the page after it is, and what its headers say
+/// about the list (`X-Total-Pages`) and the rate limit.
+struct Fetched<T> {
+    items: Vec<T>,
+    following: Next,
+    total_pages: Option<u32>,
+    rate_remaining: Option<u64>,
+}
+
+/// A page, or `None` past the last.
+type Page<T> = Result<Option<Fetched<T>>, Error>;
 type PageFuture<'a, T> = futures::future::BoxFuture<'a, Page<T>>;
 
 /// Every item of `request`'s pages, reading one page ahead: once the
@@ -180,31 +214,62 @@ struct ReadAhead<'a, R: PagedRequest> {
     /// request is in flight (its answer tells) or at the end.
     next: Next,
     current: std::vec::IntoIter<R::Item>,
-    in_flight: Option<PageFuture<'a, R::Item>>,
-    arrived: Option<Page<R::Item>>,
+    /// Requests in flight, answered in the order they were made.
+    in_flight: futures::stream::FuturesOrdered<PageFuture<'a, R::Item>>,
+    /// Answers not handed out yet, in page order.
+    arrived: std::collections::VecDeque<Page<R::Item>>,
     /// Pages whose items have been handed out, the current one included.
     pages_read: usize,
+    /// Where the number of pages is known: the next offset page to ask for
+    /// and the last one; pages are then asked for several at a time.
+    planned: Option<(u32, u32)>,
+    /// The number of pages was known: answers' own next pages are not followed.
+    counted: bool,
+    max_in_flight: usize,
+    /// The last `RateLimit-Remaining` GitLab sent.
+    rate_remaining: Option<u64>,
     ended: bool,
 }
 
 impl<'a, R: PagedRequest + 'a> ReadAhead<'a, R> {
-    fn new(request: R) -> Self {
+    fn new(request: R, max_in_flight: usize) -> Self {
         let next = if R::KEYSET { Next::KeysetFirst } else { Next::Offset(1) };
         ReadAhead {
             request,
             next,
             current: Vec::new().into_iter(),
-            in_flight: None,
-            arrived: None,
+            in_flight: futures::stream::FuturesOrdered::new(),
+            arrived: std::collections::VecDeque::new(),
             pages_read: 0,
+            planned: None,
+            counted: false,
+            max_in_flight: max_in_flight.max(1),
+            rate_remaining: None,
             ended: false,
         }
     }
 
+    fn fetch(&mut self, next: Next) {
+        self.in_flight.push_back(Box::pin(fetch_page(self.request.clone(), next)));
+    }
+
+    /// Asks for the next page(s): as many as allowed where the number of
+    /// pages is known, else the one whose address the last page gave.
     fn request_next(&mut self) {
+        if let Some((from, last)) = self.planned {
+            let low = self.rate_remaining.is_some_and(|left| left < LOW_RATE_LIMIT);
+            let limit = if low { 1 } else { self.max_in_flight };
+            let mut page = from;
+            while page <= last && self.in_flight.len() + self.arrived.len() < limit {
+                self.fetch(Next::Offset(page));
+                page += 1;
+            }
+            self.planned = (page <= last).then_some((page, last));
+            return;
+        }
         let next = std::mem::replace(&mut self.next, Next::Done);
         if next != Next::Done {
-            self.in_flight = Some(Box::pin(fetch_page(self.request.clone(), next)));
+            self.fetch(next);
         }
     }
 }
@@ -222,12 +287,9 @@ where
         use std::task::Poll;
         let this = self.get_mut();
         loop {
-            // Drive the request in flight, whatever the consumer does.
-            if let Some(page) = this.in_flight.as_mut()
-                && let Poll::Ready(result) = page.as_mut().poll(cx)
-            {
-                this.in_flight = None;
-                this.arrived = Some(result);
+            // Drive the requests in flight, whatever the consumer does.
+            while let Poll::Ready(Some(result)) = this.in_flight.poll_next_unpin(cx) {
+                this.arrived.push_back(result);
             }
             if let Some(item) = this.current.next() {
                 return Poll::Ready(Some(Ok(item)));
@@ -235,11 +297,32 @@ where
             if this.ended {
                 return Poll::Ready(None);
             }
-            match this.arrived.take() {
-                Some(Ok(Some((items, following)))) => {
+            match this.arrived.pop_front() {
+                Some(Ok(Some(page))) => {
                     this.pages_read += 1;
-                    this.next = following;
-                    this.current = items.into_iter();
+                    this.rate_remaining = page.rate_remaining.or(this.rate_remaining);
+                    let emptied = page.items.is_empty() && page.following == Next::Done;
+                    match page.total_pages {
+                        // The first offset page says how many there are:
+                        // plan the rest instead of following one by one.
+                        Some(total) if this.pages_read == 1 && !this.counted => {
+                            this.counted = true;
+                            if let Next::Offset(after) = page.following
+                                && after <= total
+                            {
+                                this.planned = Some((after, total));
+                            }
+                        }
+                        _ if !this.counted => this.next = page.following,
+                        _ => {}
+                    }
+                    // A page of a planned list that comes back empty ends it.
+                    if this.planned.is_some() && emptied {
+                        this.planned = None;
+                        this.in_flight.clear();
+                        this.arrived.clear();
+                    }
+                    this.current = page.items.into_iter();
                     if this.pages_read >= 2 {
                         this.request_next();
                     }
@@ -251,14 +334,16 @@ where
                 }
                 Some(Err(error)) => {
                     this.ended = true;
+                    // Requests of later pages are dropped with the stream's end.
+                    this.in_flight.clear();
                     return Poll::Ready(Some(Err(error)));
                 }
                 None => {}
             }
-            if this.in_flight.is_some() {
+            if !this.in_flight.is_empty() {
                 return Poll::Pending;
             }
-            if this.next == Next::Done {
+            if this.next == Next::Done && this.planned.is_none() {
                 this.ended = true;
                 return Poll::Ready(None);
             }

@@ -294,3 +294,76 @@ async fn a_stream_reads_ahead_one_page_once_past_the_first_and_no_more() {
     ids.extend(ids_of(jobs).await);
     assert_all_jobs_once(&ids);
 }
+
+/// A pipeline's jobs over `pages` offset pages of 100 with `X-Total-Pages`,
+/// each answer taking 40 ms; counts the requests in flight at once.
+async fn slow_pipeline(pages: u32, rate_remaining: Option<u64>) -> (Loopback, Arc<std::sync::Mutex<(usize, usize)>>) {
+    let jobs = job_bodies();
+    let busy = Arc::new(std::sync::Mutex::new((0usize, 0usize))); // (now, most)
+    let counter = busy.clone();
+    let server = Loopback::start_async(move |seen| {
+        let page_number: u32 = seen.query("page").and_then(|p| p.parse().ok()).unwrap_or(1);
+        let jobs = jobs.clone();
+        let counter = counter.clone();
+        Box::pin(async move {
+            {
+                let mut busy = counter.lock().unwrap();
+                busy.0 += 1;
+                busy.1 = busy.1.max(busy.0);
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(40)).await;
+            counter.lock().unwrap().0 -= 1;
+            let start = (page_number as usize - 1) * 100;
+            let page: Vec<_> = jobs.iter().skip(start).take(100).collect();
+            let next = if page_number < pages { (page_number + 1).to_string() } else { String::new() };
+            let mut reply = page_reply(&page)
+                .header("x-page", page_number.to_string())
+                .header("x-next-page", next)
+                .header("x-total-pages", pages.to_string())
+                .header("x-total", (pages * 100).to_string());
+            if let Some(left) = rate_remaining {
+                reply = reply.header("ratelimit-remaining", left.to_string()).header("ratelimit-limit", "2000");
+            }
+            reply
+        })
+    })
+    .await;
+    (server, busy)
+}
+
+#[tokio::test]
+async fn known_totals_bring_several_pages_at_once_in_page_order() {
+    let (server, busy) = slow_pipeline(10, None).await;
+    let client = client_for(&server.base_url);
+
+    let ids = ids_of(client.list_pipeline_jobs().id(7).pipeline_id(42).stream_with_pages_in_flight(4)).await;
+
+    assert_eq!(ids.len(), 1000);
+    assert!(ids.windows(2).all(|w| w[0] == w[1] + 1), "in page order, each job once");
+    let mut pages: Vec<u32> = server.seen().iter().map(|s| s.query("page").unwrap().parse().unwrap()).collect();
+    pages.sort_unstable();
+    assert_eq!(pages, (1..=10).collect::<Vec<_>>(), "each page once, none past the last");
+    let most = busy.lock().unwrap().1;
+    assert!((3..=4).contains(&most), "up to 4 requests at once, seen {most}");
+}
+
+#[tokio::test]
+async fn a_low_rate_limit_brings_one_page_at_a_time() {
+    let (server, busy) = slow_pipeline(6, Some(10)).await;
+    let client = client_for(&server.base_url);
+
+    let ids = ids_of(client.list_pipeline_jobs().id(7).pipeline_id(42).stream_with_pages_in_flight(4)).await;
+
+    assert_eq!(ids.len(), 600);
+    assert_eq!(server.seen().len(), 6);
+    assert_eq!(busy.lock().unwrap().1, 1, "RateLimit-Remaining 10 < 50: one request at a time");
+}
+
+#[tokio::test]
+async fn five_items_of_a_known_list_still_make_one_request() {
+    let (server, _) = slow_pipeline(10, None).await;
+    let client = client_for(&server.base_url);
+    let five: Vec<_> = client.list_pipeline_jobs().id(7).pipeline_id(42).stream().take(5).try_collect().await.unwrap();
+    assert_eq!(five.len(), 5);
+    assert_eq!(server.seen().len(), 1);
+}
