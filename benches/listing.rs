@@ -37,10 +37,7 @@ fn driver(rounds: usize) {
         variants.push("pages");
     }
     let results = server::drive(&variants, rounds, &extra);
-    let stat = |name: &str, key: &str| {
-        let lines = &results.iter().find(|(v, _)| v == name).unwrap().1;
-        server::median(lines.iter().map(|l| server::field(l, key)).collect())
-    };
+    let stat = |name: &str, key: &str| server::stat(&results, name, key);
     let baseline = stat("server", "peak_rss_kib");
     println!("\nlisting {jobs} jobs, {PER_PAGE} per keyset page, median of {rounds} rounds\n");
     println!("| variant | jobs/s | vs hand-written | peak RSS (MiB) | over the server's |");

@@ -25,10 +25,7 @@ fn main() {
 fn driver(rounds: usize) {
     let mib = server::arg("--mib").unwrap_or_else(|| "1024".into());
     let results = server::drive(&["server", "reqwest", "crate"], rounds, &["--mib".to_owned(), mib.clone()]);
-    let stat = |name: &str, key: &str| {
-        let lines = &results.iter().find(|(v, _)| v == name).unwrap().1;
-        server::median(lines.iter().map(|l| server::field(l, key)).collect())
-    };
+    let stat = |name: &str, key: &str| server::stat(&results, name, key);
     println!("\na {mib} MiB job log to a sink, median of {rounds} rounds\n");
     println!("| variant | MiB/s | vs reqwest | peak RSS (MiB) |");
     println!("|---|---:|---:|---:|");

@@ -141,6 +141,12 @@ pub fn median(mut values: Vec<f64>) -> f64 {
     values[values.len() / 2]
 }
 
+/// The median of `key` over the rounds of variant `name` in `drive`'s results.
+pub fn stat(results: &[(String, Vec<String>)], name: &str, key: &str) -> f64 {
+    let lines = &results.iter().find(|(v, _)| v == name).expect("a variant that was driven").1;
+    median(lines.iter().map(|l| field(l, key)).collect())
+}
+
 /// A bench binary's entry: a child runs one variant, the parent drives them.
 pub fn run(driver: fn(usize), child: fn(&str)) {
     match arg("--variant") {

@@ -14,7 +14,6 @@
 
 use std::fmt;
 
-use bytes::Bytes;
 use futures::StreamExt;
 use reqwest::{
     StatusCode, Url,
@@ -22,7 +21,7 @@ use reqwest::{
 };
 use tokio::io::{AsyncWrite, AsyncWriteExt};
 
-use crate::{ApiError, Client, Error, ErrorExt, ProjectId, retry::is_retryable_error};
+use crate::{ApiError, Client, Error, ErrorExt, ProjectId, job_log::skip_prefix, retry::is_retryable_error};
 
 /// What to download.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -332,6 +331,7 @@ impl<'a> ArtifactDownload<'a> {
         let mut total: Option<u64> = None;
         // The first answer's size, to tell a resumed answer of another artifact.
         let mut first_size: Option<u64> = None;
+        let mut size_asked = false;
         // What the first answer said about the artifact's version: a resumed
         // range is asked with `If-Range`, so a changed artifact comes whole.
         let mut validator: Option<HeaderValue> = None;
@@ -391,7 +391,9 @@ impl<'a> ArtifactDownload<'a> {
             }
             total = total.or(size);
             if received == 0 {
-                if total.is_none() {
+                // Once: a retried first request needs no second look at the job.
+                if total.is_none() && !size_asked {
+                    size_asked = true;
                     total = self.archive_size().await;
                 }
                 self.report(Progress { received, total });
@@ -497,13 +499,6 @@ impl<'a> ArtifactDownload<'a> {
             _ => ArtifactProblem::NoArchive,
         }
     }
-}
-
-/// Drops the first `skip` bytes of what arrives, across chunks.
-fn skip_prefix(chunk: Bytes, skip: &mut u64) -> Bytes {
-    let dropped = (*skip).min(chunk.len() as u64);
-    *skip -= dropped;
-    chunk.slice(dropped as usize..)
 }
 
 #[cfg(test)]

@@ -108,6 +108,16 @@ pub struct ClientState {
     pub(crate) routes: std::sync::Arc<crate::routes::KnownRoutes>,
 }
 
+impl ClientState {
+    /// Puts the client's credential, if any, on an outgoing request.
+    pub(crate) fn authorize(&self, headers: &mut reqwest::header::HeaderMap) {
+        if let Some(credential) = &self.credential {
+            let (name, value) = credential.header();
+            headers.insert(name.clone(), value.clone());
+        }
+    }
+}
+
 /// Why a [`Client`] could not be built. Never contains a token.
 #[derive(Debug)]
 #[non_exhaustive]

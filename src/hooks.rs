@@ -41,10 +41,7 @@ impl ClientHooks<ClientState> for Client {
         if RAW_BYTES.contains(&info.operation_id) {
             request.headers_mut().insert(header::ACCEPT_ENCODING, header::HeaderValue::from_static("identity"));
         }
-        if let Some(credential) = &self.inner.credential {
-            let (name, value) = credential.header();
-            request.headers_mut().insert(name.clone(), value.clone());
-        }
+        self.inner.authorize(request.headers_mut());
         // A stream's page request carries its page size here, not on the
         // builder: see `pagination::STREAM_PAGE_SIZE` for why.
         crate::pagination::apply_stream_page_size(request.url_mut());
@@ -291,9 +288,6 @@ pub(crate) async fn get_raw(
     for (name, value) in headers {
         request.headers_mut().insert(name.clone(), value.clone());
     }
-    if let Some(credential) = &client.inner.credential {
-        let (name, value) = credential.header();
-        request.headers_mut().insert(name.clone(), value.clone());
-    }
+    client.inner.authorize(request.headers_mut());
     send(&client.client, &client.inner, request).await.map_err(crate::Error::CommunicationError)
 }

@@ -321,7 +321,7 @@ impl Client {
 }
 
 /// Drops the first `skip` bytes of what arrives, across chunks.
-fn skip_prefix(chunk: Bytes, skip: &mut u64) -> Bytes {
+pub(crate) fn skip_prefix(chunk: Bytes, skip: &mut u64) -> Bytes {
     if *skip == 0 {
         return chunk;
     }
