@@ -19,8 +19,9 @@ const REPLACEMENTS: &[(&str, &str, &[TypeImpl])] = &[
     ("ProjectId", "crate::ProjectId", &[TypeImpl::Display]),
     ("RefName", "crate::RefName", &[TypeImpl::Display]),
     ("ArtifactPath", "crate::ArtifactPath", &[TypeImpl::Display]),
-    // Timestamps keep their offset, so commit dates keep the committer's.
-    ("Timestamp", "::chrono::DateTime<::chrono::FixedOffset>", &[]),
+    // Timestamps keep their offset, so commit dates keep the committer's;
+    // src/timestamp.rs reads GitLab's layouts without chrono's general parser.
+    ("Timestamp", "crate::Timestamp", &[TypeImpl::Display, TypeImpl::FromStr]),
 ];
 
 fn main() {

@@ -492,10 +492,9 @@ impl<'a> ArtifactDownload<'a> {
         let Ok(job) = self.client.get_job().id(self.project.clone()).job_id(*job_id).send().await else {
             return ArtifactProblem::NoArchive;
         };
+        let now = crate::Timestamp::from(chrono::DateTime::<chrono::Utc>::from(std::time::SystemTime::now()));
         match job.artifacts_expire_at {
-            Some(at) if at < chrono::DateTime::<chrono::Utc>::from(std::time::SystemTime::now()) => {
-                ArtifactProblem::Expired { at: at.to_rfc3339() }
-            }
+            Some(at) if at < now => ArtifactProblem::Expired { at: at.to_rfc3339() },
             _ => ArtifactProblem::NoArchive,
         }
     }

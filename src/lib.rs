@@ -14,6 +14,7 @@ mod project_id;
 mod redirect;
 mod retry;
 mod routes;
+mod timestamp;
 mod validation;
 mod wait;
 
@@ -25,6 +26,7 @@ pub use pagination::{DEFAULT_PAGES_IN_FLIGHT, LOW_RATE_LIMIT, Paginate, STREAM_P
 pub use path_text::{ArtifactPath, RefName};
 pub use project_id::ProjectId;
 pub use retry::RetryPolicy;
+pub use timestamp::Timestamp;
 pub use wait::{DEFAULT_MAX_WAIT_INTERVAL, DEFAULT_WAIT_INTERVAL, WaitError, WaitForJob};
 
 /// The client, builders and types that build.rs generates from `spec/openapi.yaml`.

@@ -170,6 +170,36 @@ fn a_wrong_type_fails_with_a_message_naming_the_field() {
     assert!(err.contains("invalid type"), "{err}");
 }
 
+#[test]
+fn timestamps_keep_their_offset_and_are_written_as_chrono_wrote_them() {
+    let job: Job = parse("real/job_newest.json");
+    let created: gitlab_jobs::Timestamp = job.created_at;
+    assert_eq!(created, "2024-05-02T14:51:21.802Z".parse().unwrap());
+    let commit = job.commit.as_ref().unwrap();
+    let authored = commit.authored_date.unwrap();
+    assert_eq!(authored.offset().local_minus_utc(), 7200, "the committer's offset is kept");
+    assert_eq!(authored.to_utc().to_rfc3339(), "2024-05-02T14:51:14+00:00");
+
+    // The text chrono's `DateTime<FixedOffset>` wrote before, by chrono itself.
+    let chrono_json = |text: &str| serde_json::to_value(chrono::DateTime::parse_from_rfc3339(text).unwrap()).unwrap();
+    let back = serde_json::to_value(&job).unwrap();
+    assert_eq!(back["created_at"], chrono_json("2024-05-02T14:51:21.802Z"));
+    assert_eq!(back["created_at"], "2024-05-02T14:51:21.802Z");
+    assert_eq!(back["commit"]["authored_date"], chrono_json("2024-05-02T16:51:14.000+02:00"));
+    assert_eq!(back["commit"]["authored_date"], "2024-05-02T16:51:14+02:00");
+}
+
+#[test]
+fn an_invalid_timestamp_fails_with_a_message_naming_it() {
+    let mut value = fixture_json("real/job_newest.json");
+    value["started_at"] = "2024-04-31T14:51:30.722Z".into();
+    let err = serde_json::from_value::<Job>(value).unwrap_err().to_string();
+    assert!(err.contains(r#"invalid timestamp "2024-04-31T14:51:30.722Z""#), "{err}");
+    let text = fixture("real/job_newest.json").replace("2024-05-02T14:51:30.722Z", "2024-05-02T14:51:30.722");
+    let err = serde_json::from_str::<Job>(&text).unwrap_err().to_string();
+    assert!(err.contains(r#"invalid timestamp "2024-05-02T14:51:30.722""#), "{err}");
+}
+
 /// The fixtures that imitate one GitLab version each, as the manifest lists them.
 fn version_fixtures() -> Vec<(String, String, String)> {
     let manifest = fixture_json("real/manifest.json");

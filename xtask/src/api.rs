@@ -330,7 +330,6 @@ fn rust_tokens(tokens: TokenStream) -> String {
         "::std::convert::",
         "std::convert::",
         "::std::result::",
-        "::chrono::",
         "crate::",
         "types::",
         "super::",
