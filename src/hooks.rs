@@ -43,13 +43,15 @@ impl ClientHooks<ClientState> for Client {
         }
         self.inner.authorize(request.headers_mut());
         // A stream's page request carries its page size here, not on the
-        // builder: see `pagination::STREAM_PAGE_SIZE` for why.
+        // builder: see `pagination::STREAM_PAGE` for why.
         crate::pagination::apply_stream_page_size(request.url_mut());
         Ok(())
     }
 
     async fn exec(&self, request: Request, info: &OperationInfo) -> reqwest::Result<Response> {
-        crate::routes::send(self.client(), &self.inner, info.operation_id, request).await
+        let response = crate::routes::send(self.client(), &self.inner, info.operation_id, request).await?;
+        // A stream's page is parsed by the stream (see `pagination::STREAM_PAGE`).
+        Ok(crate::pagination::hand_over_page(response).await)
     }
 
     /// Hands a response that `exec` took aside back as an error (see `Diverted`).
@@ -132,6 +134,8 @@ async fn inspect(response: Response, wants_json: bool, can_retry: bool) -> Attem
         return Attempt::Done(Ok(divert(response, Problem::NotJson).await));
     }
     let (status, headers, url) = (response.status(), response.headers().clone(), response.url().clone());
+    // A stream may ask for its next page while this body is on its way.
+    crate::pagination::page_headers(&headers);
     match read_body(response, usize::MAX).await {
         Ok(body) => Attempt::Done(Ok(rebuild(status, &headers, &url, body, None))),
         Err((partial, error)) => {

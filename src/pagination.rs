@@ -7,8 +7,15 @@
 //! to prefer them, since offset paging of large job lists is expensive for the
 //! server), following `Link: <…>; rel="next"`; offset pages elsewhere, and for
 //! servers that refuse or ignore keyset, following `X-Next-Page` (an empty
-//! string on the last page) or `Link`. Only one page is held at a time, and a
-//! page is fetched only when the consumer asks for an item beyond the last one.
+//! string on the last page) or `Link`.
+//!
+//! Past the first page a stream reads one page ahead ([`ReadAhead`]): the page
+//! after the one the consumer waits for is asked for on that page's headers,
+//! and a page's body is parsed by the stream itself, apart from the consumer
+//! when it is large ([`parse_page`]). Where the number of pages is known,
+//! several are asked for at once. `stream().take(5)` makes one request.
+
+use std::sync::Arc;
 
 use futures::{Stream, StreamExt, stream::BoxStream};
 use reqwest::{StatusCode, Url, header::HeaderMap};
@@ -24,23 +31,105 @@ use crate::{
 pub const STREAM_PER_PAGE: u32 = 100;
 
 tokio::task_local! {
-    /// Set while a stream sends a page request; the request hook then adds
-    /// `per_page` when the caller's builder left it out.
+    /// Set while a stream sends a page request. The request hook reads the
+    /// page size from it and hands the page's JSON body over through it.
     ///
-    /// Why not set it on the builder: the generated builders keep their fields
-    /// private, so a stream cannot tell whether the caller chose a page size,
-    /// and calling `.per_page(100)` would override the caller's choice. The
-    /// hook sees the finished URL instead, where an explicit `per_page` shows.
-    pub(crate) static STREAM_PAGE_SIZE: u32;
+    /// Why the page size is not set on the builder: the generated builders
+    /// keep their fields private, so a stream cannot tell whether the caller
+    /// chose a page size, and calling `.per_page(100)` would override the
+    /// caller's choice. The hook sees the finished URL instead, where an
+    /// explicit `per_page` shows.
+    ///
+    /// Why the body is handed over: the generated `send()` parses a body on
+    /// the task that awaits it, in one go with receiving it. A stream parses
+    /// it itself instead (see [`parse_page`]), after it has learnt from the
+    /// headers where the next page is, so that the next request is already
+    /// on its way while this page is parsed.
+    static STREAM_PAGE: Arc<PageSlot>;
 }
+
+/// What a stream's page request and the request hook share.
+pub(crate) struct PageSlot {
+    per_page: u32,
+    body: std::sync::Mutex<Option<bytes::Bytes>>,
+    /// Where this page is, and who wants to know where the next one is.
+    hint: Option<(Next, Arc<Hint>)>,
+}
+
+/// Tells a stream where the page after this one is as soon as a page
+/// answer's headers arrive, before its body has: the stream may ask for the
+/// next page while this one is still being received.
+pub(crate) fn page_headers(headers: &HeaderMap) {
+    let _ = STREAM_PAGE.try_with(|slot| {
+        if let Some((current, hint)) = &slot.hint {
+            hint.tell(&next_page(current, headers, &link_base()));
+        }
+    });
+}
+
+/// What the generated code parses in place of a body the hook handed over.
+const HANDED_OVER: &[u8] = b"[]";
 
 /// Adds `per_page` to a page request of a stream, unless the caller set it.
 pub(crate) fn apply_stream_page_size(url: &mut Url) {
-    let _ = STREAM_PAGE_SIZE.try_with(|size| {
+    let _ = STREAM_PAGE.try_with(|slot| {
         if !url.query_pairs().any(|(k, _)| k == "per_page") {
-            url.query_pairs_mut().append_pair("per_page", &size.to_string());
+            url.query_pairs_mut().append_pair("per_page", &slot.per_page.to_string());
         }
     });
+}
+
+/// Takes the JSON body of a stream's page answer for the stream to parse,
+/// leaving an empty list for the generated code. Anything else (no stream,
+/// an error status, a response the hooks took aside) is left as it is.
+pub(crate) async fn hand_over_page(response: reqwest::Response) -> reqwest::Response {
+    let Ok(slot) = STREAM_PAGE.try_with(Arc::clone) else { return response };
+    if !response.status().is_success() || crate::hooks::is_diverted(&response) {
+        return response;
+    }
+    let (status, headers, url) = (response.status(), response.headers().clone(), response.url().clone());
+    // The hooks have read the body into memory already: this does not wait.
+    let Ok(body) = response.bytes().await else {
+        return crate::hooks::rebuild(status, &headers, &url, bytes::Bytes::new(), None);
+    };
+    if let Ok(mut kept) = slot.body.lock() {
+        *kept = Some(body);
+        return crate::hooks::rebuild(status, &headers, &url, bytes::Bytes::from_static(HANDED_OVER), None);
+    }
+    crate::hooks::rebuild(status, &headers, &url, body, None)
+}
+
+/// Bodies under this size are parsed where they arrive; larger ones on a
+/// blocking thread, where the parse overlaps the next page's request and
+/// the consumer's work.
+const PARSE_APART_FROM: usize = 32 * 1024;
+
+/// Parses a page body handed over by the request hook. The body is checked
+/// for UTF-8 once and parsed as `str`, which spares serde a check of every
+/// string in it; an invalid body is then parsed as bytes for serde's error.
+async fn parse_page<T>(body: bytes::Bytes) -> Result<Vec<T>, Error>
+where
+    T: serde::de::DeserializeOwned + Send + 'static,
+{
+    fn parse<T: serde::de::DeserializeOwned>(body: &[u8]) -> serde_json::Result<Vec<T>> {
+        match std::str::from_utf8(body) {
+            Ok(text) => serde_json::from_str(text),
+            Err(_) => serde_json::from_slice(body),
+        }
+    }
+    let parsed = match tokio::runtime::Handle::try_current() {
+        Ok(runtime) if body.len() >= PARSE_APART_FROM => {
+            let apart = body.clone();
+            match runtime.spawn_blocking(move || parse(&apart)).await {
+                Ok(parsed) => parsed,
+                Err(join) if join.is_panic() => std::panic::resume_unwind(join.into_panic()),
+                // The runtime is shutting down and dropped the task: parse here.
+                Err(_) => parse(&body),
+            }
+        }
+        _ => parse(&body),
+    };
+    parsed.map_err(|error| Error::InvalidResponsePayload(body, error))
 }
 
 /// Streams every item of a paged list endpoint.
@@ -88,7 +177,7 @@ pub const LOW_RATE_LIMIT: u64 = 50;
 
 /// A list request whose page can be chosen; implemented for the generated builders.
 trait PagedRequest: Clone + Send + Sized {
-    type Item: Send;
+    type Item: serde::de::DeserializeOwned + Send + 'static;
     /// Whether the endpoint supports keyset pagination.
     const KEYSET: bool;
     fn send(self) -> impl Future<Output = Result<ResponseValue<Vec<Self::Item>>, Error>> + Send;
@@ -154,9 +243,45 @@ enum Next {
     Done,
 }
 
+/// Where the page after a requested one is, known from its answer's headers
+/// before its body is received and parsed: the stream may then ask for it
+/// at once. Told once (the first answer with headers), taken once.
+#[derive(Default)]
+struct Hint(std::sync::Mutex<HintState>);
+
+#[derive(Default)]
+enum HintState {
+    #[default]
+    Unknown,
+    Known(Next),
+    Taken,
+}
+
+impl Hint {
+    fn tell(&self, next: &Next) {
+        if let Ok(mut state) = self.0.lock()
+            && matches!(*state, HintState::Unknown)
+        {
+            *state = HintState::Known(next.clone());
+        }
+    }
+
+    fn take(&self) -> Option<Next> {
+        let mut state = self.0.lock().ok()?;
+        match std::mem::replace(&mut *state, HintState::Taken) {
+            HintState::Known(next) => Some(next),
+            other => {
+                *state = other;
+                None
+            }
+        }
+    }
+}
+
 /// One page of `request` at `next`: its items and where the page after it
-/// is. `None` when there is no page there.
-async fn fetch_page<R: PagedRequest>(request: R, mut next: Next) -> Page<R::Item> {
+/// is. `None` when there is no page there. `hint` learns where the next
+/// page is as soon as the headers say, while the body is still parsed.
+async fn fetch_page<R: PagedRequest>(request: R, mut next: Next, hint: Option<Arc<Hint>>) -> Page<R::Item> {
     loop {
         let page_request = match &next {
             Next::Done => return Ok(None),
@@ -164,7 +289,12 @@ async fn fetch_page<R: PagedRequest>(request: R, mut next: Next) -> Page<R::Item
             Next::Keyset(cursor) => request.clone().keyset(Some(cursor.clone())),
             Next::Offset(page) => request.clone().page(*page),
         };
-        let response = match STREAM_PAGE_SIZE.scope(STREAM_PER_PAGE, page_request.send()).await {
+        let slot = Arc::new(PageSlot {
+            per_page: STREAM_PER_PAGE,
+            body: std::sync::Mutex::new(None),
+            hint: hint.clone().map(|hint| (next.clone(), hint)),
+        });
+        let response = match STREAM_PAGE.scope(slot.clone(), page_request.send()).await {
             Ok(response) => response,
             // Servers before 15.9, and requests keyset cannot serve, refuse
             // it; nothing has been yielded yet, so start over with offsets.
@@ -175,6 +305,9 @@ async fn fetch_page<R: PagedRequest>(request: R, mut next: Next) -> Page<R::Item
             Err(error) => return Err(error),
         };
         let following = next_page(&next, response.headers(), &link_base());
+        if let Some(hint) = &hint {
+            hint.tell(&following);
+        }
         // A page the client filtered (see `routes.rs`) may be empty while
         // the server still has more: only a page that arrived empty ends it.
         let received = header_page(response.headers(), crate::routes::RECEIVED).unwrap_or(0);
@@ -183,7 +316,11 @@ async fn fetch_page<R: PagedRequest>(request: R, mut next: Next) -> Page<R::Item
             _ => None,
         };
         let rate_remaining = crate::RateLimit::from_headers(response.headers()).and_then(|r| r.remaining);
-        let items = response.into_inner();
+        let handed_over = slot.body.lock().ok().and_then(|mut body| body.take());
+        let items = match handed_over {
+            Some(body) => parse_page(body).await?,
+            None => response.into_inner(),
+        };
         let following = if items.is_empty() && received == 0 { Next::Done } else { following };
         return Ok(Some(Fetched { items, following, total_pages, rate_remaining }));
     }
@@ -204,15 +341,25 @@ type PageFuture<'a, T> = futures::future::BoxFuture<'a, Page<T>>;
 
 /// Every item of `request`'s pages, reading one page ahead: once the
 /// consumer has gone past the first page, the page after the one it reads
-/// is requested as soon as its address is known, so that the server's time
-/// and the transfer overlap with the consumer's work. At most two pages are
-/// held (the one being read and the next), and a stream dropped early drops
-/// the request in flight with it. `stream().take(5)` makes one request.
+/// or waits for is requested as soon as its address is known. The address
+/// comes with a page's headers, before its body is parsed (see
+/// [`STREAM_PAGE`]), so the next page's request, the server's time and the
+/// transfer overlap with the parse and with the consumer's work. At most two
+/// pages are held (the one being read or parsed and the next), and a stream
+/// dropped early drops the request in flight with it. `stream().take(5)`
+/// makes one request.
 struct ReadAhead<'a, R: PagedRequest> {
     request: R,
     /// Where the page after the last one requested is; `Done` while a
     /// request is in flight (its answer tells) or at the end.
     next: Next,
+    /// Where the page after the last one requested is, told by its headers
+    /// before its body is parsed; `None` once that page has been asked for
+    /// or the answer came whole.
+    hint: Option<Arc<Hint>>,
+    /// For each page requested and not yet read, in order: the page after it
+    /// if it was asked for on its hint (its answer must agree).
+    followed: std::collections::VecDeque<Option<Next>>,
     current: std::vec::IntoIter<R::Item>,
     /// Requests in flight, answered in the order they were made.
     in_flight: futures::stream::FuturesOrdered<PageFuture<'a, R::Item>>,
@@ -237,6 +384,8 @@ impl<'a, R: PagedRequest + 'a> ReadAhead<'a, R> {
         ReadAhead {
             request,
             next,
+            hint: None,
+            followed: std::collections::VecDeque::new(),
             current: Vec::new().into_iter(),
             in_flight: futures::stream::FuturesOrdered::new(),
             arrived: std::collections::VecDeque::new(),
@@ -250,7 +399,30 @@ impl<'a, R: PagedRequest + 'a> ReadAhead<'a, R> {
     }
 
     fn fetch(&mut self, next: Next) {
-        self.in_flight.push_back(Box::pin(fetch_page(self.request.clone(), next)));
+        // Pages of a planned list are asked for by number: no hint needed.
+        let hint = self.planned.is_none().then(Arc::<Hint>::default);
+        self.hint = hint.clone();
+        self.followed.push_back(None);
+        self.in_flight.push_back(Box::pin(fetch_page(self.request.clone(), next, hint)));
+    }
+
+    /// While the consumer waits for a page past the first, asks for the page
+    /// after it as soon as its headers have said where that is.
+    fn follow_hint(&mut self) -> bool {
+        let waiting = self.pages_read >= 1 && self.in_flight.len() == 1 && self.arrived.is_empty();
+        if !waiting || self.counted || self.planned.is_some() {
+            return false;
+        }
+        let Some(next) = self.hint.as_ref().and_then(|hint| hint.take()) else { return false };
+        self.hint = None;
+        if let Some(last) = self.followed.back_mut() {
+            *last = Some(next.clone());
+        }
+        if next == Next::Done {
+            return false;
+        }
+        self.fetch(next);
+        true
     }
 
     /// Asks for the next page(s): as many as allowed where the number of
@@ -300,6 +472,7 @@ where
             match this.arrived.pop_front() {
                 Some(Ok(Some(page))) => {
                     this.pages_read += 1;
+                    let asked_on_hint = this.followed.pop_front().flatten();
                     this.rate_remaining = page.rate_remaining.or(this.rate_remaining);
                     let emptied = page.items.is_empty() && page.following == Next::Done;
                     match page.total_pages {
@@ -313,8 +486,25 @@ where
                                 this.planned = Some((after, total));
                             }
                         }
-                        _ if !this.counted => this.next = page.following,
-                        _ => {}
+                        _ if this.counted => {}
+                        // The page after this one was asked for on the
+                        // headers' word; the whole answer agrees, as it
+                        // does unless the page came back empty.
+                        _ if asked_on_hint.as_ref() == Some(&page.following) => {}
+                        _ if asked_on_hint.is_some() => {
+                            this.in_flight.clear();
+                            this.arrived.clear();
+                            this.followed.clear();
+                            this.hint = None;
+                            this.next = page.following;
+                        }
+                        _ => {
+                            // This page's hint is spent: the answer is whole.
+                            if this.in_flight.is_empty() {
+                                this.hint = None;
+                            }
+                            this.next = page.following;
+                        }
                     }
                     // A page of a planned list that comes back empty ends it.
                     if this.planned.is_some() && emptied {
@@ -339,6 +529,10 @@ where
                     return Poll::Ready(Some(Err(error)));
                 }
                 None => {}
+            }
+            // The consumer waits for a page: ask for the one after it early.
+            if this.follow_hint() {
+                continue;
             }
             if !this.in_flight.is_empty() {
                 return Poll::Pending;

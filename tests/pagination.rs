@@ -367,3 +367,100 @@ async fn five_items_of_a_known_list_still_make_one_request() {
     assert_eq!(five.len(), 5);
     assert_eq!(server.seen().len(), 1);
 }
+
+/// A request as `watched_keyset` saw it: the page, how many jobs the
+/// consumer had received then, and when.
+type Watched = Arc<std::sync::Mutex<Vec<(usize, usize, std::time::Instant)>>>;
+
+/// Keyset pages of 100 jobs addressed by page index, page 2's body sent
+/// slowly (ten pieces, 100 ms apart) after its headers.
+async fn watched_keyset(received: Arc<std::sync::atomic::AtomicUsize>) -> (Loopback, Watched) {
+    let jobs = job_bodies();
+    let requests: Watched = Arc::default();
+    let log = requests.clone();
+    let server = Loopback::start(move |seen| {
+        let index: usize = seen.query("cursor").and_then(|c| c.parse().ok()).unwrap_or(0);
+        let had = received.load(std::sync::atomic::Ordering::SeqCst);
+        log.lock().unwrap().push((index + 1, had, std::time::Instant::now()));
+        let page: Vec<_> = jobs.iter().skip(index * 100).take(100).collect();
+        let mut reply = page_reply(&page);
+        if (index + 1) * 100 < jobs.len() {
+            let next = format!("http://gitlab.test{}?cursor={}&pagination=keyset&per_page=100", seen.path(), index + 1);
+            reply = reply.header("link", format!("<{next}>; rel=\"next\""));
+        }
+        if index == 1 {
+            let piece = reply.body.len().div_ceil(10);
+            reply = reply.trickle(piece, std::time::Duration::from_millis(100));
+        }
+        reply
+    })
+    .await;
+    (server, requests)
+}
+
+#[tokio::test]
+async fn the_next_page_is_asked_for_on_this_ones_headers_and_never_two_ahead() {
+    let received = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let (server, requests) = watched_keyset(received.clone()).await;
+    let client = client_for(&server.base_url);
+
+    let mut jobs = client.list_project_jobs().id(1).stream();
+    let mut ids = Vec::new();
+    while let Some(job) = jobs.next().await {
+        ids.push(job.unwrap().id);
+        received.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    assert_all_jobs_once(&ids);
+    let requests = requests.lock().unwrap().clone();
+    let pages: Vec<usize> = requests.iter().map(|(page, ..)| *page).collect();
+    assert_eq!(pages, (1..=25).collect::<Vec<_>>(), "each page once, in order");
+    // Page 3 is asked for on page 2's headers, while page 2's body (a
+    // second in the sending) is still on its way.
+    let (_, _, page_2_asked) = requests[1];
+    let (_, had, page_3_asked) = requests[2];
+    assert!(
+        page_3_asked - page_2_asked < std::time::Duration::from_millis(500),
+        "page 3 asked for {:?} after page 2, whose body takes a second",
+        page_3_asked - page_2_asked
+    );
+    assert_eq!(had, 100, "the consumer had none of page 2's jobs yet");
+    // Never more than one page ahead of the page the consumer waits for.
+    for (page, had, _) in &requests[1..] {
+        assert!(*had >= (page - 2) * 100, "page {page} asked for when the consumer had only {had} jobs");
+    }
+}
+
+#[tokio::test]
+async fn a_page_that_is_not_the_promised_json_ends_the_stream_with_its_body() {
+    let jobs = job_bodies();
+    let server = Loopback::start(move |seen| {
+        let index: usize = seen.query("cursor").and_then(|c| c.parse().ok()).unwrap_or(0);
+        let page: Vec<_> = jobs.iter().skip(index * 100).take(100).collect();
+        let next = format!("http://gitlab.test{}?cursor={}&pagination=keyset", seen.path(), index + 1);
+        let reply = page_reply(&page).header("link", format!("<{next}>; rel=\"next\""));
+        if index != 1 {
+            return reply;
+        }
+        // Page 2 is cut short before its closing bracket, large enough to be
+        // parsed apart from the consumer.
+        let mut body = format!("[{}", page.iter().map(|(_, json)| json.as_str()).collect::<Vec<_>>().join(","));
+        assert!(body.len() > 64 * 1024);
+        body.push(',');
+        Reply::json(200, body).header("link", format!("<{next}>; rel=\"next\""))
+    })
+    .await;
+    let client = client_for(&server.base_url);
+
+    let results: Vec<_> = client.list_project_jobs().id(1).stream().collect().await;
+
+    assert_eq!(results.len(), 101, "page 1's jobs, then the error, then the end");
+    assert!(results[..100].iter().all(Result::is_ok));
+    match &results[100] {
+        Err(gitlab_jobs::Error::InvalidResponsePayload(body, error)) => {
+            assert!(body.len() > 64 * 1024, "the whole body is kept");
+            assert!(error.is_eof(), "{error}");
+        }
+        other => panic!("expected the page's parse error, got {other:?}"),
+    }
+}
