@@ -6,6 +6,12 @@
 //!     cargo bench --bench listing                      # 5 rounds of 20,000 jobs
 //!     cargo bench --bench listing -- --rounds 9 --jobs 50000
 //!
+//! The server runs on a thread and runtime of its own (`server::start_apart`,
+//! unshaped), so its work does not share the client's thread. It has no
+//! compressed pages, so every variant reads the same plain JSON, whether it
+//! asks for gzip (the crate's default) or not; `benches/link.rs` measures
+//! compression over a slower link.
+//!
 //! Each variant runs in a child process so its peak memory is its own:
 //! - `server`: the server alone with its prepared pages (the memory baseline),
 //! - `floor`: the same requests, bodies only skimmed (`IgnoredAny`): how fast
@@ -59,7 +65,7 @@ fn driver(rounds: usize) {
 #[tokio::main(flavor = "current_thread")]
 async fn child(variant: &str) {
     let total: usize = server::arg("--jobs").and_then(|j| j.parse().ok()).unwrap_or(20_000);
-    let base = serve_pages(total).await;
+    let base = serve_pages(total);
     let started = Instant::now();
     let seen = match variant {
         "server" => 0,
@@ -114,44 +120,49 @@ async fn child(variant: &str) {
 }
 
 /// Prepares every page and serves them by cursor, with GitLab's keyset links.
-async fn serve_pages(total: usize) -> String {
+fn serve_pages(total: usize) -> String {
     let pages = total.div_ceil(PER_PAGE);
     let port_slot: Arc<std::sync::OnceLock<String>> = Arc::default();
     let bodies: Vec<Arc<Vec<u8>>> = (0..pages)
         .map(|p| Arc::new(page::page_bytes(PER_PAGE.min(total - p * PER_PAGE), 11_215_821_048 - (p * PER_PAGE) as i64)))
         .collect();
     let slot = port_slot.clone();
-    let base = server::start(move |target| {
-        let Some(query) = target.strip_prefix("/api/v4/projects/1/jobs?") else { return server::Body::NotFound };
-        let index = query
-            .split('&')
-            .find_map(|kv| kv.strip_prefix("cursor="))
-            .and_then(|c| c.parse::<usize>().ok())
-            .unwrap_or(0);
-        let Some(body) = bodies.get(index) else { return server::Body::NotFound };
-        let base = slot.get().cloned().unwrap_or_default();
-        let mut link = format!("<{base}/api/v4/projects/1/jobs?pagination=keyset&per_page=100>; rel=\"first\"");
-        if index + 1 < bodies.len() {
-            link = format!(
-                "<{base}/api/v4/projects/1/jobs?cursor={}&pagination=keyset&per_page=100>; rel=\"next\", {link}",
-                index + 1
-            );
-        }
-        server::Body::Bytes {
-            content_type: "application/json",
-            extra_headers: format!("link: {link}\r\n"),
-            body: body.clone(),
-        }
-    })
-    .await;
+    let base = server::start_apart(
+        move |target| {
+            let Some(query) = target.strip_prefix("/api/v4/projects/1/jobs?") else { return server::Body::NotFound };
+            let index = query
+                .split('&')
+                .find_map(|kv| kv.strip_prefix("cursor="))
+                .and_then(|c| c.parse::<usize>().ok())
+                .unwrap_or(0);
+            let Some(body) = bodies.get(index) else { return server::Body::NotFound };
+            let base = slot.get().cloned().unwrap_or_default();
+            let mut link = format!("<{base}/api/v4/projects/1/jobs?pagination=keyset&per_page=100>; rel=\"first\"");
+            if index + 1 < bodies.len() {
+                link = format!(
+                    "<{base}/api/v4/projects/1/jobs?cursor={}&pagination=keyset&per_page=100>; rel=\"next\", {link}",
+                    index + 1
+                );
+            }
+            server::Body::Bytes {
+                content_type: "application/json",
+                extra_headers: format!("link: {link}\r\n"),
+                body: body.clone(),
+                gzip: None,
+            }
+        },
+        server::Shape::default(),
+    );
     let _ = port_slot.set(base.clone());
     base
 }
 
 /// What a careful user would write without the crate: follow `rel="next"`,
-/// parse each page into the same generated types (or only skim it).
+/// parse each page into the same generated types (or only skim it). It asks
+/// for no compression: reqwest's `gzip` feature, which the crate turns on,
+/// would otherwise ask for it.
 async fn handwritten(base: &str, skim_only: bool) -> usize {
-    let http = reqwest::Client::new();
+    let http = reqwest::Client::builder().no_gzip().build().unwrap();
     let mut url = format!("{base}/api/v4/projects/1/jobs?pagination=keyset&per_page=100");
     let mut seen = 0;
     loop {

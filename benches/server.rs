@@ -1,10 +1,18 @@
 //! A minimal keep-alive HTTP/1.1 server on 127.0.0.1 for the benchmarks. It
 //! answers from bodies prepared in advance (or a repeated chunk, for logs),
-//! so that what is measured is the client, not the server.
+//! so that what is measured is the client, not the server. [`start`] serves
+//! from the caller's runtime; [`start_apart`] from a thread and runtime of its
+//! own, optionally slowed to look like a GitLab across a network.
 
 #![allow(dead_code)]
 
-use std::sync::Arc;
+use std::{
+    sync::{
+        Arc, Mutex,
+        atomic::{AtomicU64, Ordering},
+    },
+    time::{Duration, Instant},
+};
 
 use tokio::{
     io::{AsyncReadExt, AsyncWriteExt},
@@ -17,6 +25,9 @@ pub enum Body {
         content_type: &'static str,
         extra_headers: String,
         body: Arc<Vec<u8>>,
+        /// `body` gzip-compressed (see [`gzip`]), sent instead of it when the
+        /// request's `Accept-Encoding` allows gzip.
+        gzip: Option<Arc<Vec<u8>>>,
     },
     /// `chunk` repeated until `total` bytes, sent as they are written.
     Repeated {
@@ -29,25 +40,131 @@ pub enum Body {
     NotFound,
 }
 
+/// How far away a server started by [`start_apart`] seems: GitLab's time to
+/// answer, and the bandwidth of the link to it.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Shape {
+    /// Time the server takes for each response, before its head is sent.
+    /// Responses on different connections wait at the same time, as a server
+    /// with many workers answers.
+    pub delay: Duration,
+    /// Bytes a second for the whole server, shared by all its connections;
+    /// `None` for as fast as loopback goes.
+    pub bytes_per_sec: Option<u64>,
+}
+
+/// Bytes written to sockets (response heads and bodies) by every server of
+/// this process, so that a child can report what its variant moved.
+static BYTES_SENT: AtomicU64 = AtomicU64::new(0);
+
+/// The response bytes (heads and bodies) the servers of this process have written.
+pub fn bytes_sent() -> u64 {
+    BYTES_SENT.load(Ordering::Relaxed)
+}
+
+/// `bytes` gzip-compressed, for [`Body::Bytes`]: compressed once, when the
+/// bodies are prepared, so that compressing is no part of what is measured.
+pub fn gzip(bytes: &[u8]) -> Arc<Vec<u8>> {
+    use std::io::Write;
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    encoder.write_all(bytes).unwrap();
+    Arc::new(encoder.finish().unwrap())
+}
+
+/// Serves `answer` from the caller's runtime, on its threads.
 pub async fn start<F>(answer: F) -> String
 where
     F: Fn(&str) -> Body + Send + Sync + 'static,
 {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
-    let answer = Arc::new(answer);
-    tokio::spawn(async move {
-        while let Ok((socket, _)) = listener.accept().await {
-            let answer = answer.clone();
-            tokio::spawn(async move {
-                let _ = serve(socket, answer).await;
-            });
-        }
-    });
+    tokio::spawn(accept(listener, Arc::new(answer), Arc::new(Wire::new(Shape::default()))));
     base
 }
 
-async fn serve<F: Fn(&str) -> Body>(mut socket: TcpStream, answer: Arc<F>) -> std::io::Result<()> {
+/// Serves `answer` from a thread with a runtime of its own, as a remote
+/// GitLab would, so that the server's work does not share the client's
+/// thread; `shape` slows it down like a network would.
+pub fn start_apart<F>(answer: F, shape: Shape) -> String
+where
+    F: Fn(&str) -> Body + Send + Sync + 'static,
+{
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::Builder::new()
+        .name("bench-server".into())
+        .spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            runtime.block_on(async move {
+                let listener = TcpListener::from_std(listener).unwrap();
+                accept(listener, Arc::new(answer), Arc::new(Wire::new(shape))).await;
+            });
+        })
+        .unwrap();
+    base
+}
+
+async fn accept<F>(listener: TcpListener, answer: Arc<F>, wire: Arc<Wire>)
+where
+    F: Fn(&str) -> Body + Send + Sync + 'static,
+{
+    while let Ok((socket, _)) = listener.accept().await {
+        let answer = answer.clone();
+        let wire = wire.clone();
+        tokio::spawn(async move {
+            let _ = serve(socket, answer, wire).await;
+        });
+    }
+}
+
+/// The link every connection of one server writes through.
+struct Wire {
+    shape: Shape,
+    /// When the link will have carried everything handed to it so far.
+    busy_until: Mutex<Instant>,
+}
+
+/// How much a capped link is handed at once.
+const CHUNK: usize = 16 * 1024;
+/// How much a capped link may send at once after standing idle: a token
+/// bucket of this size. Small, so that a link idle during the server's delay
+/// does not send the next page at loopback speed; but more than one chunk, so
+/// that a timer that wakes a writer a millisecond late does not cost the link
+/// that millisecond on every chunk.
+const BURST: usize = 4 * CHUNK;
+
+impl Wire {
+    fn new(shape: Shape) -> Wire {
+        Wire { shape, busy_until: Mutex::new(Instant::now()) }
+    }
+
+    /// Writes `bytes`; on a capped link chunk by chunk, each once the link
+    /// would have carried it.
+    async fn send(&self, socket: &mut TcpStream, bytes: &[u8]) -> std::io::Result<()> {
+        let Some(rate) = self.shape.bytes_per_sec else {
+            socket.write_all(bytes).await?;
+            BYTES_SENT.fetch_add(bytes.len() as u64, Ordering::Relaxed);
+            return Ok(());
+        };
+        let burst = Duration::from_secs_f64(BURST as f64 / rate as f64);
+        for chunk in bytes.chunks(CHUNK) {
+            let carried = {
+                let mut busy_until = self.busy_until.lock().unwrap();
+                let now = Instant::now();
+                let start = (*busy_until).max(now.checked_sub(burst).unwrap_or(now));
+                *busy_until = start + Duration::from_secs_f64(chunk.len() as f64 / rate as f64);
+                *busy_until
+            };
+            tokio::time::sleep_until(carried.into()).await;
+            socket.write_all(chunk).await?;
+            BYTES_SENT.fetch_add(chunk.len() as u64, Ordering::Relaxed);
+        }
+        Ok(())
+    }
+}
+
+async fn serve<F: Fn(&str) -> Body>(mut socket: TcpStream, answer: Arc<F>, wire: Arc<Wire>) -> std::io::Result<()> {
     socket.set_nodelay(true)?;
     let mut buffer = Vec::with_capacity(8192);
     loop {
@@ -66,22 +183,29 @@ async fn serve<F: Fn(&str) -> Body>(mut socket: TcpStream, answer: Arc<F>) -> st
         let head = String::from_utf8_lossy(&buffer[..head_end]).into_owned();
         buffer.drain(..head_end);
         let target = head.split(' ').nth(1).unwrap_or("/").to_owned();
+        if !wire.shape.delay.is_zero() {
+            tokio::time::sleep(wire.shape.delay).await;
+        }
         match answer(&target) {
-            Body::Bytes { content_type, extra_headers, body } => {
+            Body::Bytes { content_type, extra_headers, body, gzip } => {
+                let (body, encoding) = match gzip {
+                    Some(gzip) if accepts_gzip(&head) => (gzip, "content-encoding: gzip\r\n"),
+                    _ => (body, ""),
+                };
                 let head = format!(
-                    "HTTP/1.1 200 OK\r\ncontent-type: {content_type}\r\ncontent-length: {}\r\n{extra_headers}\r\n",
+                    "HTTP/1.1 200 OK\r\ncontent-type: {content_type}\r\ncontent-length: {}\r\n{encoding}{extra_headers}\r\n",
                     body.len()
                 );
-                socket.write_all(head.as_bytes()).await?;
-                socket.write_all(&body).await?;
+                wire.send(&mut socket, head.as_bytes()).await?;
+                wire.send(&mut socket, &body).await?;
             }
             Body::Repeated { chunk, total } => {
                 let head = format!("HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: {total}\r\n\r\n");
-                socket.write_all(head.as_bytes()).await?;
+                wire.send(&mut socket, head.as_bytes()).await?;
                 let mut sent = 0u64;
                 while sent < total {
                     let n = chunk.len().min((total - sent) as usize);
-                    socket.write_all(&chunk[..n]).await?;
+                    wire.send(&mut socket, &chunk[..n]).await?;
                     sent += n as u64;
                 }
             }
@@ -89,17 +213,37 @@ async fn serve<F: Fn(&str) -> Body>(mut socket: TcpStream, answer: Arc<F>) -> st
                 let head = format!(
                     "HTTP/1.1 302 Found\r\nlocation: {location}\r\ncontent-type: text/plain\r\ncontent-length: 0\r\n\r\n"
                 );
-                socket.write_all(head.as_bytes()).await?;
+                wire.send(&mut socket, head.as_bytes()).await?;
             }
             Body::NotFound => {
-                socket
-                    .write_all(
-                        b"HTTP/1.1 404 Not Found\r\ncontent-type: application/json\r\ncontent-length: 2\r\n\r\n{}",
-                    )
-                    .await?;
+                wire.send(
+                    &mut socket,
+                    b"HTTP/1.1 404 Not Found\r\ncontent-type: application/json\r\ncontent-length: 2\r\n\r\n{}",
+                )
+                .await?;
             }
         }
     }
+}
+
+/// Whether a request head's `Accept-Encoding` allows gzip. Header names are
+/// case-insensitive, and `gzip;q=0` refuses it.
+fn accepts_gzip(head: &str) -> bool {
+    head.lines()
+        .skip(1)
+        .filter_map(|line| line.split_once(':'))
+        .filter(|(name, _)| name.trim().eq_ignore_ascii_case("accept-encoding"))
+        .flat_map(|(_, value)| value.split(','))
+        .any(|coding| {
+            let mut parts = coding.split(';');
+            let name = parts.next().unwrap_or("").trim();
+            let refused = parts.any(|param| {
+                param.split_once('=').is_some_and(|(key, q)| {
+                    key.trim().eq_ignore_ascii_case("q") && q.trim().parse::<f64>().is_ok_and(|q| q == 0.0)
+                })
+            });
+            (name.eq_ignore_ascii_case("gzip") || name.eq_ignore_ascii_case("x-gzip")) && !refused
+        })
 }
 
 /// The process's peak resident memory (VmHWM) in KiB, where /proc has it.
@@ -147,11 +291,17 @@ pub fn stat(results: &[(String, Vec<String>)], name: &str, key: &str) -> f64 {
     median(lines.iter().map(|l| field(l, key)).collect())
 }
 
-/// A bench binary's entry: a child runs one variant, the parent drives them.
+/// A bench binary's entry: a child runs one variant, the parent drives them
+/// for `--rounds` rounds, 5 unless given.
 pub fn run(driver: fn(usize), child: fn(&str)) {
+    run_with_rounds(5, driver, child);
+}
+
+/// As [`run`], with another number of rounds when `--rounds` is not given.
+pub fn run_with_rounds(default_rounds: usize, driver: fn(usize), child: fn(&str)) {
     match arg("--variant") {
         Some(variant) => child(&variant),
-        None => driver(arg("--rounds").and_then(|r| r.parse().ok()).unwrap_or(5)),
+        None => driver(arg("--rounds").and_then(|r| r.parse().ok()).unwrap_or(default_rounds)),
     }
 }
 
