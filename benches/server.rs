@@ -127,12 +127,14 @@ struct Wire {
 
 /// How much a capped link is handed at once.
 const CHUNK: usize = 16 * 1024;
-/// How much a capped link may send at once after standing idle: a token
-/// bucket of this size. Small, so that a link idle during the server's delay
-/// does not send the next page at loopback speed; but more than one chunk, so
-/// that a timer that wakes a writer a millisecond late does not cost the link
-/// that millisecond on every chunk.
-const BURST: usize = 4 * CHUNK;
+/// How much link time a capped link may make up at once after standing
+/// idle: a token bucket of 5 ms. More than a timer's lateness (about a
+/// millisecond), so that a writer woken late does not lose that time on
+/// every chunk; little enough that a link idle during the server's delay
+/// does not send the next response faster than the link goes. (A bucket
+/// counted in bytes would hold 52 ms of a 10 Mbit/s link and hide most of
+/// a 50 ms delay.)
+const BURST: Duration = Duration::from_millis(5);
 
 impl Wire {
     fn new(shape: Shape) -> Wire {
@@ -147,12 +149,11 @@ impl Wire {
             BYTES_SENT.fetch_add(bytes.len() as u64, Ordering::Relaxed);
             return Ok(());
         };
-        let burst = Duration::from_secs_f64(BURST as f64 / rate as f64);
         for chunk in bytes.chunks(CHUNK) {
             let carried = {
                 let mut busy_until = self.busy_until.lock().unwrap();
                 let now = Instant::now();
-                let start = (*busy_until).max(now.checked_sub(burst).unwrap_or(now));
+                let start = (*busy_until).max(now.checked_sub(BURST).unwrap_or(now));
                 *busy_until = start + Duration::from_secs_f64(chunk.len() as f64 / rate as f64);
                 *busy_until
             };
