@@ -51,7 +51,7 @@ impl ClientHooks<ClientState> for Client {
     async fn exec(&self, request: Request, info: &OperationInfo) -> reqwest::Result<Response> {
         let response = crate::routes::send(self.client(), &self.inner, info.operation_id, request).await?;
         // A stream's page is parsed by the stream (see `pagination::STREAM_PAGE`).
-        Ok(crate::pagination::hand_over_page(response).await)
+        crate::pagination::hand_over_page(response).await
     }
 
     /// Hands a response that `exec` took aside back as an error (see `Diverted`).

@@ -43,8 +43,9 @@ tokio::task_local! {
     /// Why the body is handed over: the generated `send()` parses a body on
     /// the task that awaits it, in one go with receiving it. A stream parses
     /// it itself instead (see [`parse_page`]), after it has learnt from the
-    /// headers where the next page is, so that the next request is already
-    /// on its way while this page is parsed.
+    /// headers where the next page is, so that past the first page, while
+    /// the consumer waits, the next request is already on its way while this
+    /// page is received and parsed.
     static STREAM_PAGE: Arc<PageSlot>;
 }
 
@@ -80,23 +81,23 @@ pub(crate) fn apply_stream_page_size(url: &mut Url) {
 }
 
 /// Takes the JSON body of a stream's page answer for the stream to parse,
-/// leaving an empty list for the generated code. Anything else (no stream,
-/// an error status, a response the hooks took aside) is left as it is.
-pub(crate) async fn hand_over_page(response: reqwest::Response) -> reqwest::Response {
-    let Ok(slot) = STREAM_PAGE.try_with(Arc::clone) else { return response };
-    if !response.status().is_success() || crate::hooks::is_diverted(&response) {
-        return response;
+/// leaving an empty list for the generated code. Only a `200 OK`, the one
+/// status the generated list operations read as a page, is handed over;
+/// anything else (no stream, another status, a response the hooks took
+/// aside) is left as it is.
+pub(crate) async fn hand_over_page(response: reqwest::Response) -> reqwest::Result<reqwest::Response> {
+    let Ok(slot) = STREAM_PAGE.try_with(Arc::clone) else { return Ok(response) };
+    if response.status() != StatusCode::OK || crate::hooks::is_diverted(&response) {
+        return Ok(response);
     }
     let (status, headers, url) = (response.status(), response.headers().clone(), response.url().clone());
-    // The hooks have read the body into memory already: this does not wait.
-    let Ok(body) = response.bytes().await else {
-        return crate::hooks::rebuild(status, &headers, &url, bytes::Bytes::new(), None);
+    // The hooks have read a JSON body into memory already: this does not wait.
+    let body = response.bytes().await?;
+    let Ok(mut kept) = slot.body.lock() else {
+        return Ok(crate::hooks::rebuild(status, &headers, &url, body, None));
     };
-    if let Ok(mut kept) = slot.body.lock() {
-        *kept = Some(body);
-        return crate::hooks::rebuild(status, &headers, &url, bytes::Bytes::from_static(HANDED_OVER), None);
-    }
-    crate::hooks::rebuild(status, &headers, &url, body, None)
+    *kept = Some(body);
+    Ok(crate::hooks::rebuild(status, &headers, &url, bytes::Bytes::from_static(HANDED_OVER), None))
 }
 
 /// Bodies under this size are parsed where they arrive; larger ones on a
@@ -164,7 +165,9 @@ pub trait Paginate<'a> {
     /// items still come in page order. `stream` uses
     /// [`DEFAULT_PAGES_IN_FLIGHT`]. When GitLab's `RateLimit-Remaining` falls
     /// under [`LOW_RATE_LIMIT`], one page at a time again. Project jobs
-    /// (keyset pages, no totals) are read one page ahead whatever is set.
+    /// (keyset pages, no totals) are read one page ahead whatever is set,
+    /// unless a server before 15.9 refuses keyset and its offset pages
+    /// carry totals.
     fn stream_with_pages_in_flight(self, max_in_flight: usize) -> BoxStream<'a, Result<Self::Item, Error>>;
 }
 
@@ -245,7 +248,7 @@ enum Next {
 
 /// Where the page after a requested one is, known from its answer's headers
 /// before its body is received and parsed: the stream may then ask for it
-/// at once. Told once (the first answer with headers), taken once.
+/// at once. Taken once.
 #[derive(Default)]
 struct Hint(std::sync::Mutex<HintState>);
 
@@ -258,9 +261,11 @@ enum HintState {
 }
 
 impl Hint {
+    /// A later attempt of the same request (the hooks retry a body cut
+    /// midway) corrects what an earlier one said, until the stream acted on it.
     fn tell(&self, next: &Next) {
         if let Ok(mut state) = self.0.lock()
-            && matches!(*state, HintState::Unknown)
+            && !matches!(*state, HintState::Taken)
         {
             *state = HintState::Known(next.clone());
         }
@@ -354,8 +359,8 @@ struct ReadAhead<'a, R: PagedRequest> {
     /// request is in flight (its answer tells) or at the end.
     next: Next,
     /// Where the page after the last one requested is, told by its headers
-    /// before its body is parsed; `None` once that page has been asked for
-    /// or the answer came whole.
+    /// before its body is parsed; `None` once that page has been asked for,
+    /// the answer came whole, or the pages are planned by number.
     hint: Option<Arc<Hint>>,
     /// For each page requested and not yet read, in order: the page after it
     /// if it was asked for on its hint (its answer must agree).
@@ -404,6 +409,14 @@ impl<'a, R: PagedRequest + 'a> ReadAhead<'a, R> {
         self.hint = hint.clone();
         self.followed.push_back(None);
         self.in_flight.push_back(Box::pin(fetch_page(self.request.clone(), next, hint)));
+    }
+
+    /// Drops every page requested and not yet read, and what was known of them.
+    fn drop_requests(&mut self) {
+        self.in_flight.clear();
+        self.arrived.clear();
+        self.followed.clear();
+        self.hint = None;
     }
 
     /// While the consumer waits for a page past the first, asks for the page
@@ -480,6 +493,7 @@ where
                         // plan the rest instead of following one by one.
                         Some(total) if this.pages_read == 1 && !this.counted => {
                             this.counted = true;
+                            this.hint = None;
                             if let Next::Offset(after) = page.following
                                 && after <= total
                             {
@@ -492,10 +506,7 @@ where
                         // does unless the page came back empty.
                         _ if asked_on_hint.as_ref() == Some(&page.following) => {}
                         _ if asked_on_hint.is_some() => {
-                            this.in_flight.clear();
-                            this.arrived.clear();
-                            this.followed.clear();
-                            this.hint = None;
+                            this.drop_requests();
                             this.next = page.following;
                         }
                         _ => {
@@ -509,8 +520,7 @@ where
                     // A page of a planned list that comes back empty ends it.
                     if this.planned.is_some() && emptied {
                         this.planned = None;
-                        this.in_flight.clear();
-                        this.arrived.clear();
+                        this.drop_requests();
                     }
                     this.current = page.items.into_iter();
                     if this.pages_read >= 2 {
@@ -525,7 +535,7 @@ where
                 Some(Err(error)) => {
                     this.ended = true;
                     // Requests of later pages are dropped with the stream's end.
-                    this.in_flight.clear();
+                    this.drop_requests();
                     return Poll::Ready(Some(Err(error)));
                 }
                 None => {}

@@ -464,3 +464,48 @@ async fn a_page_that_is_not_the_promised_json_ends_the_stream_with_its_body() {
         other => panic!("expected the page's parse error, got {other:?}"),
     }
 }
+
+#[tokio::test]
+async fn an_empty_page_ends_the_list_even_when_its_headers_pointed_further() {
+    let jobs = job_bodies();
+    let server = Loopback::start(move |seen| {
+        let index: usize = seen.query("cursor").and_then(|c| c.parse().ok()).unwrap_or(0);
+        // Page 3 comes back empty, though its Link still names a page 4.
+        let page: Vec<_> = if index == 2 { Vec::new() } else { jobs.iter().skip(index * 100).take(100).collect() };
+        let next = format!("http://gitlab.test{}?cursor={}&pagination=keyset", seen.path(), index + 1);
+        page_reply(&page).header("link", format!("<{next}>; rel=\"next\""))
+    })
+    .await;
+    let client = client_for(&server.base_url);
+
+    let ids = ids_of(client.list_project_jobs().id(1).stream()).await;
+
+    assert_eq!(ids, (TOTAL - 199..=TOTAL).rev().collect::<Vec<_>>(), "pages 1 and 2, nothing after the empty page");
+    // Page 4 may have been asked for on page 3's headers, never page 5.
+    let asked: Vec<String> = server.seen().iter().filter_map(|s| s.query("cursor")).collect();
+    assert!(asked.len() <= 3 && !asked.contains(&"4".to_owned()), "{asked:?}");
+}
+
+#[tokio::test]
+async fn a_page_answered_with_another_success_status_keeps_its_body() {
+    let jobs = job_bodies();
+    let server = Loopback::start(move |_| {
+        let page: Vec<_> = jobs.iter().take(100).collect();
+        let mut reply = page_reply(&page);
+        reply.status = 203;
+        reply
+    })
+    .await;
+    let client = client_for(&server.base_url);
+
+    let first = client.list_project_jobs().id(1).stream().next().await.unwrap();
+
+    match first {
+        Err(gitlab_jobs::Error::UnexpectedResponse(response)) => {
+            assert_eq!(response.status().as_u16(), 203);
+            let body = response.text().await.unwrap();
+            assert!(body.contains(&format!("\"id\":{TOTAL}")), "the page's own body, not a stand-in");
+        }
+        other => panic!("expected the 203 as an unexpected response, got {other:?}"),
+    }
+}
