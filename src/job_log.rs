@@ -5,6 +5,11 @@
 //! `byte_limit` up to 512,000 bytes); older ones ignore both and always send the
 //! whole log. Everything here works against both: where a server may have
 //! ignored the slice, the bytes already delivered are skipped as they arrive.
+//! A whole log resumed after a broken connection asks for the rest with
+//! `Range`; GitLab's own trace endpoint (`lib/api/ci/jobs.rb`) sends the
+//! whole log whatever is asked, and a proxy or cache in front of it may
+//! honour the range. The answer decides: a slice from the right byte is
+//! read as it is, a whole log is skipped likewise.
 
 use std::{pin::Pin, time::Duration};
 
@@ -54,9 +59,10 @@ impl std::error::Error for LogError {
 
 impl Client {
     /// A job's whole log as a stream of byte chunks. Only one chunk is held at
-    /// a time. If the connection breaks midway, the log is requested again and
-    /// the bytes already delivered are skipped, up to the client's retry
-    /// attempts; no byte is delivered twice.
+    /// a time. If the connection breaks midway, the rest of the log is asked
+    /// for with `Range: bytes=N-`, and where the server sends the whole log
+    /// instead, the bytes already delivered are skipped; up to the client's
+    /// retry attempts. No byte is delivered twice.
     pub fn job_log(&self, project: impl Into<ProjectId>, job_id: i64) -> BoxStream<'_, Result<Bytes, Error>> {
         let project = project.into();
         let attempts = self.inner.retry.attempts();
@@ -73,6 +79,23 @@ impl Client {
                 let mut st = state?;
                 loop {
                     let Some(body) = st.body.as_mut() else {
+                        if st.delivered > 0 {
+                            match self.rest_of_log(&project, job_id, st.delivered).await {
+                                Ok(Rest::Slice(body)) => {
+                                    st.body = Some(body);
+                                    st.skip = 0;
+                                    continue;
+                                }
+                                Ok(Rest::Whole(body)) => {
+                                    st.body = Some(body);
+                                    st.skip = st.delivered;
+                                    continue;
+                                }
+                                Ok(Rest::Nothing) => return None,
+                                Ok(Rest::Unsliced) => {}
+                                Err(error) => return Some((Err(error), None)),
+                            }
+                        }
                         match self.get_job_trace().id(project.clone()).job_id(job_id).send().await {
                             Ok(response) => {
                                 st.body = Some(response.into_inner().into_inner());
@@ -237,7 +260,42 @@ async fn read_to_tail(mut body: Body, limit: u64) -> Result<(Bytes, u64), Error>
     Ok((ring.into_tail(), seen))
 }
 
+/// What a server answered to `Range: bytes=N-` for the rest of a log.
+enum Rest {
+    /// The log from byte N on.
+    Slice(Body),
+    /// The log is N bytes long: nothing is left.
+    Nothing,
+    /// The whole log (the server ignores `Range`): its first N bytes are
+    /// skipped.
+    Whole(Body),
+    /// Neither: the generated request reads the log again (or reports
+    /// what went wrong as on the first try), its first N bytes skipped.
+    Unsliced,
+}
+
 impl Client {
+    /// Asks for a log from byte `from` on. A log only grows (a new attempt
+    /// of a job is a new job), so its first `from` bytes are still the ones
+    /// delivered, and the slice continues them.
+    async fn rest_of_log(&self, project: &ProjectId, job_id: i64, from: u64) -> Result<Rest, Error> {
+        let url = format!(
+            "{}/projects/{}/jobs/{job_id}/trace",
+            self.baseurl,
+            progenitor_client::encode_path(&project.to_string())
+        );
+        let range = reqwest::header::HeaderValue::from_str(&format!("bytes={from}-"))
+            .map_err(|e| Error::InvalidRequest(e.to_string()))?;
+        let response = crate::hooks::get_raw(self, &url, &[(reqwest::header::RANGE, range)]).await?;
+        let range = content_range(response.headers());
+        Ok(match response.status().as_u16() {
+            206 if range.is_some_and(|(start, _)| start == from) => Rest::Slice(Box::pin(response.bytes_stream())),
+            416 if range.is_some_and(|(_, total)| total == Some(from)) => Rest::Nothing,
+            200 => Rest::Whole(Box::pin(response.bytes_stream())),
+            _ => Rest::Unsliced,
+        })
+    }
+
     /// Asks for the last `max_bytes` of a log with `Range: bytes=-N`.
     async fn tail_request(&self, project: &ProjectId, job_id: i64, max_bytes: u64) -> Result<TailAnswer, Error> {
         let url = format!(
@@ -267,10 +325,11 @@ impl Client {
         }
     }
 
-    /// The last `max_bytes` bytes of a job's log, raw. Where the server
-    /// answers range requests (the newest GitLab, for archived logs), only
-    /// those bytes travel; elsewhere the whole log is read and only its tail
-    /// kept, in memory bounded by `max_bytes`.
+    /// The last `max_bytes` bytes of a job's log, raw. Where range requests
+    /// are answered (by a proxy or cache in front of GitLab; GitLab's own
+    /// trace endpoint sends the whole log), only those bytes travel;
+    /// elsewhere the whole log is read and only its tail kept, in memory
+    /// bounded by `max_bytes`.
     pub async fn job_log_tail(
         &self,
         project: impl Into<ProjectId>,

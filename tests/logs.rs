@@ -225,3 +225,54 @@ async fn follow_of_a_finished_job_reads_the_log_once_and_ends() {
     assert_eq!(follow(&server).await, log);
     assert_eq!(server.seen().len(), 2, "one status check, one read");
 }
+
+/// Answers `Range: bytes=N-` with the log from byte N (206), as object
+/// storage does for an archived log; `cut` cuts the first answer short.
+async fn ranged_log(log: Vec<u8>, cut: usize) -> Loopback {
+    let answered = Arc::new(Mutex::new(0usize));
+    Loopback::start(move |seen| {
+        let mut count = answered.lock().unwrap();
+        *count += 1;
+        let from =
+            seen.header("range").and_then(|r| r.strip_prefix("bytes=")?.strip_suffix('-')?.parse::<usize>().ok());
+        match from {
+            Some(from) if from >= log.len() => {
+                Reply::text(416, Vec::new()).header("content-range", format!("bytes */{}", log.len()))
+            }
+            Some(from) => Reply::text(206, log[from..].to_vec())
+                .header("content-range", format!("bytes {from}-{}/{}", log.len() - 1, log.len())),
+            // Announced a little longer than the log, so that even a cut at
+            // the log's last byte is a broken connection.
+            None if *count == 1 => Reply::text(200, [&log[..], b"more"].concat()).cut_after(cut),
+            None => Reply::text(200, log.clone()),
+        }
+    })
+    .await
+}
+
+#[tokio::test]
+async fn a_broken_download_asks_only_for_the_rest_where_ranges_are_honoured() {
+    let log = log_text(20_000);
+    let server = ranged_log(log.clone(), 123_457).await;
+
+    let chunks: Vec<_> = client_for(&server.base_url).job_log("group/project", 9).try_collect().await.unwrap();
+
+    assert_eq!(chunks.concat(), log);
+    let seen = server.seen();
+    assert_eq!(seen.len(), 2, "the cut request, then the rest");
+    assert_eq!(seen[0].header("range"), None);
+    assert_eq!(seen[1].header("range"), Some("bytes=123457-"));
+    assert_eq!(seen[1].header("accept-encoding"), Some("identity"), "byte offsets of the log itself");
+    assert_eq!(seen[1].header("private-token"), Some(PRIVATE_TOKEN));
+}
+
+#[tokio::test]
+async fn a_log_broken_exactly_at_its_end_ends_on_the_servers_416() {
+    let log = log_text(1_000);
+    let server = ranged_log(log.clone(), log.len()).await;
+    let chunks: Vec<_> = client_for(&server.base_url).job_log("group/project", 9).try_collect().await.unwrap();
+    assert_eq!(chunks.concat(), log);
+    let seen = server.seen();
+    assert_eq!(seen.len(), 2);
+    assert_eq!(seen[1].header("range").map(str::to_owned), Some(format!("bytes={}-", log.len())));
+}
