@@ -509,3 +509,69 @@ async fn a_page_answered_with_another_success_status_keeps_its_body() {
         other => panic!("expected the 203 as an unexpected response, got {other:?}"),
     }
 }
+
+#[tokio::test]
+async fn a_dropped_stream_abandons_its_request_in_flight() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    // A keep-alive server that answers pages 1 and 2 and never page 3; it
+    // notes when page 3 is asked for and when that connection is closed.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let (asked, closed) = (Arc::new(tokio::sync::Notify::new()), Arc::new(tokio::sync::Notify::new()));
+    let (asked_tx, closed_tx) = (asked.clone(), closed.clone());
+    let jobs = job_bodies();
+    let server = tokio::spawn(async move {
+        loop {
+            let (mut socket, _) = listener.accept().await.unwrap();
+            let (jobs, asked, closed) = (jobs.clone(), asked_tx.clone(), closed_tx.clone());
+            tokio::spawn(async move {
+                let mut buffer = Vec::new();
+                loop {
+                    let mut chunk = [0u8; 4096];
+                    let n = socket.read(&mut chunk).await.unwrap_or(0);
+                    if n == 0 {
+                        return;
+                    }
+                    buffer.extend_from_slice(&chunk[..n]);
+                    let Some(end) = buffer.windows(4).position(|w| w == b"\r\n\r\n") else { continue };
+                    let head = String::from_utf8_lossy(&buffer[..end]).into_owned();
+                    buffer.drain(..end + 4);
+                    let index: usize =
+                        head.split_once("cursor=").and_then(|(_, rest)| rest[..1].parse().ok()).unwrap_or(0);
+                    if index == 2 {
+                        asked.notify_one();
+                        // Nothing is sent: wait for the client to give up.
+                        while socket.read(&mut chunk).await.is_ok_and(|n| n > 0) {}
+                        closed.notify_one();
+                        return;
+                    }
+                    let page: Vec<&str> = jobs.iter().skip(index * 100).take(100).map(|(_, j)| j.as_str()).collect();
+                    let body = format!("[{}]", page.join(","));
+                    let link = format!(
+                        "<{base_link}?cursor={}&pagination=keyset>; rel=\"next\"",
+                        index + 1,
+                        base_link = "http://gitlab.test/api/v4/projects/1/jobs"
+                    );
+                    let reply = format!(
+                        "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nlink: {link}\r\n\r\n{body}",
+                        body.len()
+                    );
+                    if socket.write_all(reply.as_bytes()).await.is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    let client = client_for(&base);
+    let mut jobs = client.list_project_jobs().id(1).stream();
+
+    for _ in 0..101 {
+        jobs.next().await.unwrap().unwrap();
+    }
+    let wait = std::time::Duration::from_secs(10);
+    tokio::time::timeout(wait, asked.notified()).await.expect("page 3 is asked for while page 2 is read");
+    drop(jobs);
+    tokio::time::timeout(wait, closed.notified()).await.expect("dropping the stream closes page 3's request");
+    server.abort();
+}
