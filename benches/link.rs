@@ -29,6 +29,8 @@ use std::{
 use futures::{TryStreamExt, stream::BoxStream};
 use gitlab_jobs::{Client, DEFAULT_PAGES_IN_FLIGHT, Paginate, types::Job};
 
+#[path = "handwritten.rs"]
+mod handwritten;
 #[path = "page.rs"]
 mod page;
 #[path = "server.rs"]
@@ -111,32 +113,28 @@ fn driver(rounds: usize) {
     println!("\n{jobs} project jobs in keyset pages of {PER_PAGE}, {link}, median of {rounds} rounds\n");
     println!("| variant | s | jobs/s | time / hand-written's | MB moved | peak RSS (MiB) |");
     println!("|---|---:|---:|---:|---:|---:|");
-    let handwritten = stat("keyset_handwritten", "secs");
-    for name in KEYSET_VARIANTS {
+    // One table row: the leading cells, then time, rate, time against
+    // `baseline`'s, bytes moved and peak memory.
+    let row = |lead: String, name: &str, baseline: &str| {
         let secs = stat(name, "secs");
         println!(
-            "| {name} | {secs:.2} | {:.0} | {:.3} | {:.2} | {:.1} |",
+            "| {lead}{secs:.2} | {:.0} | {:.3} | {:.2} | {:.1} |",
             stat(name, "items_per_s"),
-            secs / handwritten,
+            secs / stat(baseline, "secs"),
             stat(name, "bytes") / 1e6,
             stat(name, "peak_rss_kib") / 1024.0
         );
+    };
+    for name in KEYSET_VARIANTS {
+        row(format!("{name} | "), name, "keyset_handwritten");
     }
 
     let jobs = options.pipeline_jobs;
     println!("\n{jobs} pipeline jobs in offset pages of {PER_PAGE} with totals, {link}, median of {rounds} rounds\n");
     println!("| variant | pages in flight | s | jobs/s | time / sequential's | MB moved | peak RSS (MiB) |");
     println!("|---|---:|---:|---:|---:|---:|---:|");
-    let sequential = stat("pipeline_sequential", "secs");
     for (name, in_flight) in PIPELINE_VARIANTS {
-        let secs = stat(name, "secs");
-        println!(
-            "| {name} | {in_flight} | {secs:.2} | {:.0} | {:.3} | {:.2} | {:.1} |",
-            stat(name, "items_per_s"),
-            secs / sequential,
-            stat(name, "bytes") / 1e6,
-            stat(name, "peak_rss_kib") / 1024.0
-        );
+        row(format!("{name} | {in_flight} | "), name, "pipeline_sequential");
     }
 }
 
@@ -153,7 +151,7 @@ async fn child(variant: &str) {
     };
     let started = Instant::now();
     let seen = match variant {
-        "keyset_handwritten" => handwritten(&base).await,
+        "keyset_handwritten" => handwritten::keyset_loop(&base, PER_PAGE, handwritten::typed).await,
         "keyset_stream" => count(client(true).list_project_jobs().id(1).stream()).await,
         "keyset_stream_plain" => count(client(false).list_project_jobs().id(1).stream()).await,
         "pipeline_sequential" => {
@@ -283,30 +281,4 @@ fn offset_headers(base: &str, number: usize, pages: usize, total: usize) -> Stri
          ratelimit-limit: 2000\r\nratelimit-observed: 1\r\nratelimit-remaining: 1999\r\nratelimit-reset: {reset}\r\n",
         links.join(", ")
     )
-}
-
-/// What a careful user would write without the crate: follow `rel="next"`
-/// one page after another, parse each page into the generated types. It asks
-/// for no compression: reqwest's `gzip` feature, which the crate turns on,
-/// would otherwise ask for it.
-async fn handwritten(base: &str) -> usize {
-    let http = reqwest::Client::builder().no_gzip().build().unwrap();
-    let mut url = format!("{base}/api/v4/projects/1/jobs?pagination=keyset&per_page={PER_PAGE}");
-    let mut seen = 0;
-    loop {
-        let response = http.get(&url).header("private-token", "glpat-bench").send().await.unwrap();
-        assert!(response.status().is_success(), "{url}: {}", response.status());
-        let next = response
-            .headers()
-            .get("link")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|link| link.split(',').find(|part| part.contains("rel=\"next\"")))
-            .and_then(|part| Some(part[part.find('<')? + 1..part.find('>')?].to_owned()));
-        let bytes = response.bytes().await.unwrap();
-        seen += serde_json::from_slice::<Vec<Job>>(&bytes).unwrap().len();
-        match next {
-            Some(next) => url = next,
-            None => return seen,
-        }
-    }
 }

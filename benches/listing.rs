@@ -22,8 +22,10 @@
 use std::{sync::Arc, time::Instant};
 
 use futures::TryStreamExt;
-use gitlab_jobs::{Client, Paginate, types::Job};
+use gitlab_jobs::{Client, Paginate};
 
+#[path = "handwritten.rs"]
+mod handwritten;
 #[path = "page.rs"]
 mod page;
 #[path = "server.rs"]
@@ -69,8 +71,8 @@ async fn child(variant: &str) {
     let started = Instant::now();
     let seen = match variant {
         "server" => 0,
-        "floor" => handwritten(&base, true).await,
-        "handwritten" => handwritten(&base, false).await,
+        "floor" => handwritten::keyset_loop(&base, PER_PAGE, skim).await,
+        "handwritten" => handwritten::keyset_loop(&base, PER_PAGE, handwritten::typed).await,
         "stream" => {
             let client = Client::builder(&base).private_token("glpat-bench").build().unwrap();
             client
@@ -97,9 +99,8 @@ async fn child(variant: &str) {
                     request = request.cursor(c);
                 }
                 let page = request.send().await.unwrap();
-                let next = page.headers().get("link").and_then(|v| v.to_str().ok()).and_then(|l| {
-                    let part = l.split(',').find(|p| p.contains("rel=\"next\""))?;
-                    part.split("cursor=").nth(1).map(|c| c.split('&').next().unwrap_or("").to_owned())
+                let next = handwritten::next_link(page.headers()).and_then(|link| {
+                    link.split("cursor=").nth(1).map(|c| c.split('&').next().unwrap_or("").to_owned())
                 });
                 seen += page.len();
                 match next {
@@ -157,31 +158,7 @@ fn serve_pages(total: usize) -> String {
     base
 }
 
-/// What a careful user would write without the crate: follow `rel="next"`,
-/// parse each page into the same generated types (or only skim it). It asks
-/// for no compression: reqwest's `gzip` feature, which the crate turns on,
-/// would otherwise ask for it.
-async fn handwritten(base: &str, skim_only: bool) -> usize {
-    let http = reqwest::Client::builder().no_gzip().build().unwrap();
-    let mut url = format!("{base}/api/v4/projects/1/jobs?pagination=keyset&per_page=100");
-    let mut seen = 0;
-    loop {
-        let response = http.get(&url).header("private-token", "glpat-bench").send().await.unwrap();
-        let next = response
-            .headers()
-            .get("link")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|link| link.split(',').find(|part| part.contains("rel=\"next\"")))
-            .and_then(|part| Some(part[part.find('<')? + 1..part.find('>')?].to_owned()));
-        let bytes = response.bytes().await.unwrap();
-        seen += if skim_only {
-            serde_json::from_slice::<Vec<serde::de::IgnoredAny>>(&bytes).unwrap().len()
-        } else {
-            serde_json::from_slice::<Vec<Job>>(&bytes).unwrap().len()
-        };
-        match next {
-            Some(next) => url = next,
-            None => return seen,
-        }
-    }
+/// The floor: the JSON read, nothing built.
+fn skim(body: &[u8]) -> usize {
+    serde_json::from_slice::<Vec<serde::de::IgnoredAny>>(body).unwrap().len()
 }

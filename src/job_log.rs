@@ -275,18 +275,24 @@ enum Rest {
 }
 
 impl Client {
-    /// Asks for a log from byte `from` on. A log only grows (a new attempt
-    /// of a job is a new job), so its first `from` bytes are still the ones
-    /// delivered, and the slice continues them.
-    async fn rest_of_log(&self, project: &ProjectId, job_id: i64, from: u64) -> Result<Rest, Error> {
+    /// A job's log asked for with `Range: <range>`, as generated requests
+    /// are sent (the generated operation has no `Range` setter); the caller
+    /// reads the status.
+    async fn trace_range(&self, project: &ProjectId, job_id: i64, range: &str) -> Result<reqwest::Response, Error> {
         let url = format!(
             "{}/projects/{}/jobs/{job_id}/trace",
             self.baseurl,
             progenitor_client::encode_path(&project.to_string())
         );
-        let range = reqwest::header::HeaderValue::from_str(&format!("bytes={from}-"))
-            .map_err(|e| Error::InvalidRequest(e.to_string()))?;
-        let response = crate::hooks::get_raw(self, &url, &[(reqwest::header::RANGE, range)]).await?;
+        let range = reqwest::header::HeaderValue::from_str(range).map_err(|e| Error::InvalidRequest(e.to_string()))?;
+        crate::hooks::get_raw(self, &url, &[(reqwest::header::RANGE, range)]).await
+    }
+
+    /// Asks for a log from byte `from` on. A log only grows (a new attempt
+    /// of a job is a new job), so its first `from` bytes are still the ones
+    /// delivered, and the slice continues them.
+    async fn rest_of_log(&self, project: &ProjectId, job_id: i64, from: u64) -> Result<Rest, Error> {
+        let response = self.trace_range(project, job_id, &format!("bytes={from}-")).await?;
         let range = content_range(response.headers());
         Ok(match response.status().as_u16() {
             206 if range.is_some_and(|(start, _)| start == from) => Rest::Slice(Box::pin(response.bytes_stream())),
@@ -298,14 +304,7 @@ impl Client {
 
     /// Asks for the last `max_bytes` of a log with `Range: bytes=-N`.
     async fn tail_request(&self, project: &ProjectId, job_id: i64, max_bytes: u64) -> Result<TailAnswer, Error> {
-        let url = format!(
-            "{}/projects/{}/jobs/{job_id}/trace",
-            self.baseurl,
-            progenitor_client::encode_path(&project.to_string())
-        );
-        let range = reqwest::header::HeaderValue::from_str(&format!("bytes=-{}", max_bytes.max(1)))
-            .map_err(|e| Error::InvalidRequest(e.to_string()))?;
-        let response = crate::hooks::get_raw(self, &url, &[(reqwest::header::RANGE, range)]).await?;
+        let response = self.trace_range(project, job_id, &format!("bytes=-{}", max_bytes.max(1))).await?;
         match response.status().as_u16() {
             206 => {
                 let (start, total) = content_range(response.headers()).unwrap_or((1, None));

@@ -31,8 +31,9 @@ use crate::{
 pub const STREAM_PER_PAGE: u32 = 100;
 
 tokio::task_local! {
-    /// Set while a stream sends a page request. The request hook reads the
-    /// page size from it and hands the page's JSON body over through it.
+    /// Set while a stream sends a page request. Its presence tells the
+    /// request hook to add the stream's page size ([`STREAM_PER_PAGE`]); the
+    /// hook tells it where the next page is and hands the JSON body over.
     ///
     /// Why the page size is not set on the builder: the generated builders
     /// keep their fields private, so a stream cannot tell whether the caller
@@ -51,7 +52,6 @@ tokio::task_local! {
 
 /// What a stream's page request and the request hook share.
 pub(crate) struct PageSlot {
-    per_page: u32,
     body: std::sync::Mutex<Option<bytes::Bytes>>,
     /// Where this page is, and who wants to know where the next one is.
     hint: Option<(Next, Arc<Hint>)>,
@@ -73,9 +73,9 @@ const HANDED_OVER: &[u8] = b"[]";
 
 /// Adds `per_page` to a page request of a stream, unless the caller set it.
 pub(crate) fn apply_stream_page_size(url: &mut Url) {
-    let _ = STREAM_PAGE.try_with(|slot| {
+    let _ = STREAM_PAGE.try_with(|_| {
         if !url.query_pairs().any(|(k, _)| k == "per_page") {
-            url.query_pairs_mut().append_pair("per_page", &slot.per_page.to_string());
+            url.query_pairs_mut().append_pair("per_page", &STREAM_PER_PAGE.to_string());
         }
     });
 }
@@ -285,7 +285,8 @@ impl Hint {
 
 /// One page of `request` at `next`: its items and where the page after it
 /// is. `None` when there is no page there. `hint` learns where the next
-/// page is as soon as the headers say, while the body is still parsed.
+/// page is from the request hook as soon as the headers arrive (see
+/// [`page_headers`]), while the body is still received and parsed.
 async fn fetch_page<R: PagedRequest>(request: R, mut next: Next, hint: Option<Arc<Hint>>) -> Page<R::Item> {
     loop {
         let page_request = match &next {
@@ -295,7 +296,6 @@ async fn fetch_page<R: PagedRequest>(request: R, mut next: Next, hint: Option<Ar
             Next::Offset(page) => request.clone().page(*page),
         };
         let slot = Arc::new(PageSlot {
-            per_page: STREAM_PER_PAGE,
             body: std::sync::Mutex::new(None),
             hint: hint.clone().map(|hint| (next.clone(), hint)),
         });
@@ -310,9 +310,6 @@ async fn fetch_page<R: PagedRequest>(request: R, mut next: Next, hint: Option<Ar
             Err(error) => return Err(error),
         };
         let following = next_page(&next, response.headers(), &link_base());
-        if let Some(hint) = &hint {
-            hint.tell(&following);
-        }
         // A page the client filtered (see `routes.rs`) may be empty while
         // the server still has more: only a page that arrived empty ends it.
         let received = header_page(response.headers(), crate::routes::RECEIVED).unwrap_or(0);
