@@ -235,6 +235,37 @@ pub fn parameter_range_source(ranges: &[ParameterRange]) -> String {
     out
 }
 
+/// The Rust source of the spec's operations, for the test that every one has
+/// a row in the crate's operation table (`src/operations/mod.rs`): its id,
+/// its method and what its success answer holds (`json`, `file`, `none`).
+pub fn operation_list_source(spec: &Value) -> String {
+    let mut out = String::from(
+        "/// Every operation of the spec: (id, method, answer), the answer `json`, `file` or `none`.
+         #[cfg(test)]
+         pub(crate) const SPEC_OPERATIONS: &[(&str, &str, &str)] = &[
+",
+    );
+    for op in operations(spec) {
+        let answer = match success_content(spec, op.operation) {
+            Some(content) if content.contains_key("application/json") => "json",
+            Some(content) if !content.is_empty() => "file",
+            _ => "none",
+        };
+        out.push_str(&format!("    ({:?}, {:?}, {:?}),\n", op.id, op.method.to_ascii_uppercase(), answer));
+    }
+    out.push_str("];\n");
+    out
+}
+
+/// The `content` of an operation's success response, if it declares one.
+fn success_content<'a>(spec: &'a Value, operation: &'a Value) -> Option<&'a serde_json::Map<String, Value>> {
+    let responses = operation["responses"].as_object()?;
+    responses
+        .iter()
+        .filter(|(code, _)| code.starts_with('2'))
+        .find_map(|(_, r)| resolve(spec, r)["content"].as_object())
+}
+
 /// One operation of the spec, found by its id or listed with the others.
 #[derive(Clone, Copy, Debug)]
 pub struct Operation<'a> {

@@ -2,121 +2,27 @@
 //!
 //! progenitor's own `Client::new` sets a 15-second total timeout, which cuts off
 //! any long log download, and puts nothing in place for GitLab's token headers.
-//! This builder makes the HTTP client itself and hands the token to the request
-//! hooks (`src/hooks.rs`), so that it never sits in a default header that a
-//! redirect could carry to another host.
+//! This builder makes the HTTP client itself and hands the token to the
+//! transport (`src/transport/`), so that it never sits in a default header that
+//! a redirect could carry to another host.
 
 use std::{fmt, time::Duration};
 
-use reqwest::header::{HeaderName, HeaderValue};
+use reqwest::header::HeaderValue;
 
-use crate::{Client, RetryPolicy};
+use crate::{
+    Client, ClientState, RetryPolicy,
+    transport::{
+        Settings,
+        credential::{Credential, TokenKind},
+    },
+};
 
 /// How long to wait for a TCP and TLS connection by default.
 const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
 /// How long a response may stay silent by default. It bounds the gap between
 /// two reads, never a whole download, so a multi-gigabyte log is not cut off.
 const DEFAULT_READ_TIMEOUT: Duration = Duration::from_secs(60);
-
-/// A credential for GitLab's API. Its value never appears in `Debug`,
-/// `Display` or any error of this crate.
-#[derive(Clone)]
-pub(crate) struct Credential {
-    kind: TokenKind,
-    header: HeaderName,
-    value: HeaderValue,
-}
-
-/// The kinds of token GitLab accepts, each in its own header.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum TokenKind {
-    /// A personal, project or group access token, sent as `PRIVATE-TOKEN`.
-    Private,
-    /// A CI job token (`CI_JOB_TOKEN`), sent as `JOB-TOKEN`.
-    Job,
-    /// An OAuth 2 access token, sent as `Authorization: Bearer`.
-    OAuth,
-}
-
-impl TokenKind {
-    /// Every kind: a redirect to another origin removes each one's header
-    /// (`redirect.rs`). A new kind belongs here as well as in `header`.
-    pub(crate) const ALL: [TokenKind; 3] = [TokenKind::Private, TokenKind::Job, TokenKind::OAuth];
-
-    /// The header that carries a token of this kind.
-    pub(crate) fn header(self) -> HeaderName {
-        match self {
-            TokenKind::Private => HeaderName::from_static("private-token"),
-            TokenKind::Job => HeaderName::from_static("job-token"),
-            TokenKind::OAuth => reqwest::header::AUTHORIZATION,
-        }
-    }
-}
-
-impl fmt::Display for TokenKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            TokenKind::Private => "private token",
-            TokenKind::Job => "job token",
-            TokenKind::OAuth => "OAuth token",
-        })
-    }
-}
-
-impl Credential {
-    fn new(kind: TokenKind, token: &str) -> Result<Self, ConfigError> {
-        let text = match kind {
-            TokenKind::OAuth => format!("Bearer {token}"),
-            TokenKind::Private | TokenKind::Job => token.to_owned(),
-        };
-        if token.is_empty() {
-            return Err(ConfigError::InvalidToken { kind, reason: "it is empty" });
-        }
-        let mut value = HeaderValue::from_str(&text).map_err(|_| ConfigError::InvalidToken {
-            kind,
-            reason: "it holds characters an HTTP header cannot carry",
-        })?;
-        // reqwest and http print a sensitive value as `Sensitive`.
-        value.set_sensitive(true);
-        Ok(Credential { kind, header: kind.header(), value })
-    }
-
-    pub(crate) fn header(&self) -> (&HeaderName, &HeaderValue) {
-        (&self.header, &self.value)
-    }
-
-    pub(crate) fn kind(&self) -> TokenKind {
-        self.kind
-    }
-}
-
-impl fmt::Debug for Credential {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} (redacted)", self.kind)
-    }
-}
-
-/// What a [`Client`] carries besides its HTTP client: the credential and how to
-/// treat redirects. Made by [`ClientBuilder`]; opaque to users.
-#[derive(Clone, Debug)]
-pub struct ClientState {
-    pub(crate) credential: Option<Credential>,
-    pub(crate) max_redirects: usize,
-    pub(crate) retry: RetryPolicy,
-    /// What the client learned about its server's routes (shared by clones).
-    pub(crate) routes: std::sync::Arc<crate::routes::KnownRoutes>,
-}
-
-impl ClientState {
-    /// Puts the client's credential, if any, on an outgoing request.
-    pub(crate) fn authorize(&self, headers: &mut reqwest::header::HeaderMap) {
-        if let Some(credential) = &self.credential {
-            let (name, value) = credential.header();
-            headers.insert(name.clone(), value.clone());
-        }
-    }
-}
 
 /// Why a [`Client`] could not be built. Never contains a token.
 #[derive(Debug)]
@@ -219,7 +125,8 @@ impl ClientBuilder {
     }
 
     fn credential(mut self, kind: TokenKind, token: &str) -> Self {
-        self.credential = Some(Credential::new(kind, token));
+        let credential = Credential::new(kind, token).map_err(|why| ConfigError::InvalidToken { kind, reason: why.0 });
+        self.credential = Some(credential);
         self
     }
 
@@ -303,8 +210,8 @@ impl ClientBuilder {
             .user_agent(user_agent)
             .connect_timeout(self.connect_timeout)
             .read_timeout(self.read_timeout)
-            // Redirects are followed by the hooks, which drop the token when
-            // the next hop is on another origin (reqwest keeps custom headers).
+            // Redirects are followed by the transport, which drops the token
+            // when the next hop is on another origin (reqwest keeps custom headers).
             .redirect(reqwest::redirect::Policy::none());
         if !self.compression {
             http = http.no_gzip();
@@ -323,7 +230,7 @@ impl ClientBuilder {
         Ok(Client::new_with_client(
             &baseurl,
             http,
-            ClientState { credential, max_redirects: 10, retry: self.retry, routes: Default::default() },
+            ClientState::new(Settings { credential, max_redirects: 10, retry: self.retry }),
         ))
     }
 }
@@ -361,7 +268,7 @@ impl Client {
     /// Which kind of token the client sends, if any. A job token reaches only
     /// `list_project_jobs`, `get_current_job` and `get_allowed_agents`.
     pub fn token_kind(&self) -> Option<TokenKind> {
-        self.inner.credential.as_ref().map(Credential::kind)
+        self.inner.transport.credential.as_ref().map(Credential::kind)
     }
 }
 

@@ -1,32 +1,42 @@
 #![doc = include_str!("../README.md")]
 #![warn(missing_docs)]
 
-mod artifacts;
-mod config;
+// The layers, bottom up (ARCHITECTURE.md): leaf types; the transport; the
+// operation table; the features; the hooks and the builder on top.
 mod error;
-mod hooks;
-mod job_log;
-pub mod log;
 mod open_enum;
-mod pagination;
 mod path_text;
 mod project_id;
-mod redirect;
-mod retry;
-mod routes;
 mod timestamp;
-mod validation;
+
+mod transport;
+
+mod operations;
+mod state;
+
+mod page_channel;
+mod transfer;
+
+mod artifacts;
+mod job_log;
+mod job_status;
+pub mod log;
+mod pagination;
 mod wait;
 
+mod config;
+mod hooks;
+
 pub use artifacts::{ArtifactDownload, ArtifactError, ArtifactProblem, ArtifactSource, Downloaded, Progress};
-pub use config::{ClientBuilder, ClientState, ConfigError, TokenKind};
+pub use config::{ClientBuilder, ConfigError};
 pub use error::{ApiError, ErrorExt, JobTokenDenial, MAX_ERROR_BODY, Problem, RateLimit};
 pub use job_log::{DEFAULT_POLL_INTERVAL, FollowLog, LogError, LogTail, MAX_BYTE_LIMIT};
 pub use pagination::{DEFAULT_PAGES_IN_FLIGHT, LOW_RATE_LIMIT, Paginate, STREAM_PER_PAGE};
 pub use path_text::{ArtifactPath, RefName};
 pub use project_id::ProjectId;
-pub use retry::RetryPolicy;
+pub use state::ClientState;
 pub use timestamp::Timestamp;
+pub use transport::{credential::TokenKind, retry::RetryPolicy};
 pub use wait::{DEFAULT_MAX_WAIT_INTERVAL, DEFAULT_WAIT_INTERVAL, WaitError, WaitForJob};
 
 /// The client, builders and types that build.rs generates from `spec/openapi.yaml`.

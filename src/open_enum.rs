@@ -9,8 +9,6 @@
 //! (see `spec/load.rs`), so a value added to the spec is a known variant after
 //! the next build. This file holds what is the same for all of them.
 
-use crate::{JobScope, JobStatus};
-
 /// Writes one open enum: a variant per known value, `Other(String)` for the
 /// rest, and its string conversions and serde impls.
 macro_rules! open_enum {
@@ -93,17 +91,3 @@ macro_rules! open_enum {
 }
 
 pub(crate) use open_enum;
-
-impl JobStatus {
-    /// Whether a job in this status will not change status again by itself
-    /// (it may still be retried, which creates a new job).
-    pub fn is_finished(&self) -> bool {
-        matches!(self, JobStatus::Success | JobStatus::Failed | JobStatus::Canceled | JobStatus::Skipped)
-    }
-}
-
-impl From<JobStatus> for JobScope {
-    fn from(status: JobStatus) -> Self {
-        JobScope::from(status.as_str())
-    }
-}

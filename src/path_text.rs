@@ -27,6 +27,29 @@ pub(crate) fn route_safe(text: &str) -> Cow<'_, str> {
     Cow::Owned(safe.join("/"))
 }
 
+/// An artifact path as GitLab's single-file routes read it: its `/`
+/// separators as they are, each segment percent-encoded. `None` for a path
+/// that is empty or has a `.` or `..` segment, which URL parsing would
+/// resolve, changing the route.
+pub(crate) fn encode_artifact_path(path: &str) -> Option<String> {
+    let segments: Vec<&str> = path.split('/').collect();
+    if path.is_empty() || segments.iter().any(|s| *s == "." || *s == "..") {
+        return None;
+    }
+    let encoded: Vec<String> = segments.iter().map(|s| progenitor_client::encode_path(&route_safe(s))).collect();
+    Some(encoded.join("/"))
+}
+
+/// A ref as one path segment: percent-encoded whole, `/` included (GitLab's
+/// by-ref routes read it back with their `.+` requirement). `None` for an
+/// empty ref or one of `.` or `..`.
+pub(crate) fn encode_ref(ref_name: &str) -> Option<String> {
+    if ref_name.is_empty() || ref_name == "." || ref_name == ".." {
+        return None;
+    }
+    Some(progenitor_client::encode_path(&route_safe(ref_name)))
+}
+
 macro_rules! path_text {
     ($(#[$meta:meta])* $name:ident) => {
         $(#[$meta])*
@@ -76,6 +99,17 @@ path_text! {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn artifact_paths_keep_their_slashes_and_encode_the_rest() {
+        assert_eq!(encode_artifact_path("reports/junit.xml").unwrap(), "reports/junit.xml");
+        assert_eq!(encode_artifact_path("out dir/a#1?.txt").unwrap(), "out%20dir/a%231%3F.txt");
+        assert_eq!(encode_artifact_path("bin/r\u{e9}sum\u{e9}%.pdf").unwrap(), "bin/r%C3%A9sum%C3%A9%25.pdf");
+        assert_eq!(encode_artifact_path("a/../b"), None);
+        assert_eq!(encode_artifact_path(".."), None);
+        assert_eq!(encode_ref("feature/login").unwrap(), "feature%2Flogin");
+        assert_eq!(encode_ref(".."), None);
+    }
 
     #[test]
     fn backslashes_and_dot_segments_become_inert_text() {

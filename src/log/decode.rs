@@ -15,7 +15,7 @@
 //!    Lines are still given out in the order they began: a line waits for
 //!    the lines before it, and after [`MAX_WAITING`] later records (or at
 //!    [`LogDecoder::finish`]) the oldest waiting line is taken as complete.
-//! 2. **Section markers**, anywhere in a line:
+//! 2. **Section markers** (`marker.rs`), anywhere in a line:
 //!    `\e[0Ksection_start:<unix time>:<name>[<options>]\r\e[0K<header>` and
 //!    `\e[0Ksection_end:<unix time>:<name>\r\e[0K`. The name is ASCII letters,
 //!    digits, `_`, `.` and `-`, as GitLab reads it (`build_trace_section_regex`
@@ -30,11 +30,13 @@
 //! lines waiting for a possible continuation (at most [`MAX_WAITING`]) and the
 //! open sections; nothing else grows with the log.
 
-use std::{sync::Arc, time::Duration};
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
 use super::{
+    event::{LogEvent, LogLine, OutputStream, SectionClosed, SectionEnd, SectionStart},
+    marker::{Marker, find_marker},
     prefix::{self, Prefix},
     screen::{self, Screen},
 };
@@ -52,92 +54,6 @@ pub const MAX_WAITING: usize = 16;
 /// (`SectionStart`) but not kept open, and its end closes nothing
 /// (`SectionClosed::WithoutStart`).
 pub const MAX_DEPTH: usize = 64;
-
-/// Which output of the job a line came from, where the runner says so.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum OutputStream {
-    /// Standard output (`O` in the runner's prefix).
-    Stdout,
-    /// Standard error (`E`).
-    Stderr,
-}
-
-/// One line of the log, as a person reads it.
-#[derive(Clone, Debug, PartialEq)]
-#[non_exhaustive]
-pub struct LogLine {
-    /// The text, with escape sequences removed and `\r` applied.
-    pub text: String,
-    /// Standard output or error, where the runner's timestamps say.
-    pub stream: Option<OutputStream>,
-    /// When the runner received the line, where it writes timestamps.
-    pub timestamp: Option<DateTime<Utc>>,
-    /// The names of the sections the line is in, outermost first.
-    pub sections: Arc<[String]>,
-}
-
-/// A section begins: GitLab shows it as a collapsible block.
-#[derive(Clone, Debug, PartialEq)]
-#[non_exhaustive]
-pub struct SectionStart {
-    /// The section's name (`step_script`, `prepare_executor`, …).
-    pub name: String,
-    /// The header text shown for the collapsed section; the header also
-    /// arrives as the section's first [`LogLine`].
-    pub header: String,
-    /// When the section began (the marker's Unix time).
-    pub started_at: Option<DateTime<Utc>>,
-    /// The marker's options, such as `collapsed=true`, in their order.
-    pub options: Vec<(String, String)>,
-    /// The names of the sections it is in, outermost first.
-    pub parents: Arc<[String]>,
-}
-
-impl SectionStart {
-    /// Whether GitLab shows the section collapsed (`[collapsed=true]`).
-    pub fn collapsed(&self) -> bool {
-        self.options.iter().any(|(k, v)| k == "collapsed" && v == "true")
-    }
-}
-
-/// How a section came to an end.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum SectionClosed {
-    /// Its own end marker.
-    Marker,
-    /// The log ended while it was open.
-    EndOfLog,
-    /// An end marker for a section that was not open; nothing was closed.
-    WithoutStart,
-}
-
-/// A section ends.
-#[derive(Clone, Debug, PartialEq)]
-#[non_exhaustive]
-pub struct SectionEnd {
-    /// The section's name.
-    pub name: String,
-    /// When it ended (the end marker's Unix time), if a marker said so.
-    pub ended_at: Option<DateTime<Utc>>,
-    /// From its start marker to its end marker, where both have a time.
-    pub duration: Option<Duration>,
-    /// How it ended.
-    pub closed: SectionClosed,
-}
-
-/// What the decoder read from the log, in the order of the log.
-#[derive(Clone, Debug, PartialEq)]
-#[non_exhaustive]
-pub enum LogEvent {
-    /// A line of text.
-    Line(LogLine),
-    /// A section begins.
-    SectionStart(SectionStart),
-    /// A section ends.
-    SectionEnd(SectionEnd),
-}
 
 /// A section that has begun and not ended.
 struct Open {
@@ -484,80 +400,4 @@ impl LogDecoder {
             closed: SectionClosed::Marker,
         }));
     }
-}
-
-/// A section marker read from a line.
-enum Marker {
-    Start { time: Option<DateTime<Utc>>, name: String, options: Vec<(String, String)> },
-    End { time: Option<DateTime<Utc>>, name: String },
-}
-
-/// The longest options block (`[collapsed=true,…]`) read.
-const MAX_OPTIONS: usize = 1024;
-
-const START: &[u8] = b"section_start:";
-const END: &[u8] = b"section_end:";
-/// What closes a marker, as the runner writes it.
-const MARKER_END: &[u8] = b"\r\x1b[0K";
-/// The erase-line sequence the runner writes before a marker.
-const ERASE: &[u8] = b"\x1b[0K";
-
-/// The first well-formed marker of `line`: where its text ends (before the
-/// erase sequence in front of it), the marker, and the bytes after it.
-fn find_marker(line: &[u8]) -> Option<(usize, Marker, &[u8])> {
-    // Most lines have no marker: look for the `_` of `section_` (one memchr
-    // over a short line) rather than set up a substring search per line.
-    for underscore in memchr::memchr_iter(b'_', line) {
-        let Some(at) = underscore.checked_sub(b"section".len()) else { continue };
-        let rest = &line[at..];
-        let (is_start, body) = if let Some(body) = rest.strip_prefix(START) {
-            (true, body)
-        } else if let Some(body) = rest.strip_prefix(END) {
-            (false, body)
-        } else {
-            continue;
-        };
-        let Some((marker, after)) = parse_marker(is_start, body) else { continue };
-        let text_end = if line[..at].ends_with(ERASE) { at - ERASE.len() } else { at };
-        return Some((text_end, marker, after));
-    }
-    None
-}
-
-/// `<unix time>:<name>[<options>]\r\e[0K` after `section_start:` or `section_end:`.
-fn parse_marker(is_start: bool, body: &[u8]) -> Option<(Marker, &[u8])> {
-    let digits = body.iter().take_while(|b| b.is_ascii_digit()).count();
-    if digits == 0 || body.get(digits) != Some(&b':') {
-        return None;
-    }
-    let time = std::str::from_utf8(&body[..digits])
-        .ok()
-        .and_then(|t| t.parse::<i64>().ok())
-        .and_then(|secs| DateTime::from_timestamp(secs, 0));
-    let rest = &body[digits + 1..];
-    let name_len = rest.iter().take_while(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-')).count();
-    if name_len == 0 {
-        return None;
-    }
-    let name = String::from_utf8_lossy(&rest[..name_len]).into_owned();
-    let mut rest = &rest[name_len..];
-    let mut options = Vec::new();
-    if is_start && rest.first() == Some(&b'[') {
-        // Options end at `]` before the marker's `\r`: a line of `[` without
-        // either is not searched to its end once per candidate marker.
-        let window = &rest[..rest.len().min(MAX_OPTIONS)];
-        let close = window.iter().take_while(|&&b| b != b'\r').position(|&b| b == b']')?;
-        options = String::from_utf8_lossy(&rest[1..close])
-            .split(',')
-            .filter(|o| !o.is_empty())
-            .map(|o| match o.split_once('=') {
-                Some((k, v)) => (k.trim().to_owned(), v.trim().to_owned()),
-                None => (o.trim().to_owned(), String::new()),
-            })
-            .collect();
-        rest = &rest[close + 1..];
-    }
-    let after = rest.strip_prefix(MARKER_END)?;
-    let marker = if is_start { Marker::Start { time, name, options } } else { Marker::End { time, name } };
-    Some((marker, after))
 }

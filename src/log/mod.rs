@@ -25,6 +25,8 @@
 //! [`FollowLog::stream`]: crate::FollowLog::stream
 
 mod decode;
+mod event;
+mod marker;
 mod prefix;
 mod screen;
 mod summary;
@@ -34,10 +36,8 @@ use std::collections::VecDeque;
 use bytes::Bytes;
 use futures::{Stream, StreamExt, stream::BoxStream};
 
-pub use decode::{
-    LogDecoder, LogEvent, LogLine, MAX_DEPTH, MAX_LINE_BYTES, MAX_WAITING, OutputStream, SectionClosed, SectionEnd,
-    SectionStart,
-};
+pub use decode::{LogDecoder, MAX_DEPTH, MAX_LINE_BYTES, MAX_WAITING};
+pub use event::{LogEvent, LogLine, OutputStream, SectionClosed, SectionEnd, SectionStart};
 pub use summary::{FailedSection, LogSummary, SectionSummary, Tail};
 
 /// The events of a stream of log chunks, in order; an error of the stream is

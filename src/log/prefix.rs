@@ -16,7 +16,7 @@
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Timelike, Utc};
 
-use super::decode::OutputStream;
+use super::event::OutputStream;
 
 /// The length of the prefix.
 pub(super) const LEN: usize = 32;

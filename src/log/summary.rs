@@ -9,7 +9,10 @@ use std::{collections::VecDeque, sync::Arc, time::Duration};
 use chrono::{DateTime, Utc};
 use futures::{Stream, StreamExt};
 
-use super::{LogDecoder, LogEvent, SectionClosed};
+use super::{
+    decode::LogDecoder,
+    event::{LogEvent, SectionClosed},
+};
 
 /// The last lines of something, at most a fixed number of them.
 #[derive(Clone, Debug, Default, PartialEq)]

@@ -9,7 +9,7 @@
 use std::time::Duration;
 
 use backon::BackoffBuilder;
-use reqwest::{Method, StatusCode};
+use reqwest::StatusCode;
 
 /// How the client retries reading requests. On by default; see
 /// [`ClientBuilder::retry`](crate::ClientBuilder::retry) and
@@ -95,11 +95,6 @@ impl RetryPolicy {
     }
 }
 
-/// Only requests that read may be sent again.
-pub(crate) fn is_idempotent(method: &Method) -> bool {
-    matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
-}
-
 /// Statuses worth another attempt of a reading request: throttling, and a
 /// gateway in front of GitLab that could not reach it.
 pub(crate) fn is_retryable_status(status: StatusCode) -> bool {
@@ -146,8 +141,7 @@ mod tests {
     }
 
     #[test]
-    fn only_reading_requests_and_transient_statuses_are_retried() {
-        assert!(is_idempotent(&Method::GET) && !is_idempotent(&Method::POST));
+    fn only_transient_statuses_are_retried() {
         assert!(is_retryable_status(StatusCode::SERVICE_UNAVAILABLE));
         assert!(!is_retryable_status(StatusCode::INTERNAL_SERVER_ERROR));
         assert!(!is_retryable_status(StatusCode::NOT_FOUND));

@@ -1,17 +1,20 @@
-//! Routes that differ between GitLab versions, handled where the request is
-//! sent so that the generated operation works on every server.
+//! Adaptations to older servers, applied where the request is sent so that
+//! the generated operation works on every GitLab from 12.0 on. The table
+//! (`mod.rs`) says which operation needs which.
 //!
-//! - `list_pipeline_trigger_jobs`: GitLab 19.2 added `.../trigger_jobs` and
-//!   deprecated `.../bridges`, which runs the same handler. An older server
-//!   answers the new route with its catch-all 404 (`{"error":"404 Not Found"}`
-//!   from `lib/api/api.rb`), which no known route sends: a missing project or
-//!   pipeline is `{"message":"404 … Not Found"}`. On that answer the request
-//!   goes to `.../bridges` instead, and the client remembers it.
-//! - `list_project_jobs` with `ref`: servers before GitLab 18.7 ignore the
-//!   filter without a sign and return every job, so the jobs of other refs
-//!   are dropped from the page here. A page that loses jobs this way carries
-//!   [`RECEIVED`], how many the server sent, so a stream does not take a page
-//!   emptied by the filter for the end of the list.
+//! - [`Adaptation::BridgesFallback`]: GitLab 19.2 added
+//!   `.../trigger_jobs` and deprecated `.../bridges`, which runs the same
+//!   handler. An older server answers the new route with its catch-all 404
+//!   (`{"error":"404 Not Found"}` from `lib/api/api.rb`), which no known
+//!   route sends: a missing project or pipeline is `{"message":"404 … Not
+//!   Found"}`. On that answer the request goes to `.../bridges` instead, and
+//!   the client remembers it.
+//! - [`Adaptation::RefFilter`]: servers before GitLab 18.7 ignore the `ref`
+//!   filter of the project jobs list without a sign and return every job, so
+//!   the jobs of other refs are dropped from the page here. A page that
+//!   loses jobs this way carries [`RECEIVED`], how many the server sent, so
+//!   a stream does not take a page emptied by the filter for the end of the
+//!   list.
 
 use std::{
     borrow::Cow,
@@ -23,47 +26,69 @@ use reqwest::{Request, Response, StatusCode, header::HeaderValue};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
-use crate::{ApiError, ClientState, hooks};
+use crate::{
+    error::ApiError,
+    transport::{self, Call, Failure, Settings, rebuild},
+};
 
 /// Set on a page from which jobs of other refs were dropped: how many jobs
 /// the server sent.
 pub(crate) const RECEIVED: &str = "x-gitlab-jobs-received";
 
-/// What a client learned about its server.
+/// Which adaptation an operation's requests get.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Adaptation {
+    /// Sent as they are.
+    None,
+    /// `.../trigger_jobs`, falling back to `.../bridges`.
+    BridgesFallback,
+    /// The project jobs list, with jobs of other refs dropped.
+    RefFilter,
+}
+
+/// What a client learned about its server (shared by its clones).
 #[derive(Debug, Default)]
 pub(crate) struct KnownRoutes {
     /// The server answered `.../trigger_jobs` as an unknown route.
     lacks_trigger_jobs: AtomicBool,
 }
 
-/// Sends a request of `operation`, adapting it to the server's version.
+/// Sends `request` through the transport with the row's adaptation.
 pub(crate) async fn send(
+    adaptation: Adaptation,
     http: &reqwest::Client,
-    state: &ClientState,
-    operation: &str,
+    settings: &Settings,
+    routes: &KnownRoutes,
     request: Request,
-) -> reqwest::Result<Response> {
-    match operation {
-        "list_pipeline_trigger_jobs" => send_trigger_jobs(http, state, request).await,
-        "list_project_jobs" => match wanted_ref(&request) {
-            Some(wanted) => keep_ref(hooks::send(http, state, request).await?, &wanted).await,
-            None => hooks::send(http, state, request).await,
+    call: &Call<'_>,
+) -> Result<Response, Failure> {
+    match adaptation {
+        Adaptation::None => transport::send(http, settings, request, call).await,
+        Adaptation::BridgesFallback => send_trigger_jobs(http, settings, routes, request, call).await,
+        Adaptation::RefFilter => match wanted_ref(&request) {
+            Some(wanted) => keep_ref(transport::send(http, settings, request, call).await?, &wanted).await,
+            None => transport::send(http, settings, request, call).await,
         },
-        _ => hooks::send(http, state, request).await,
     }
 }
 
-async fn send_trigger_jobs(http: &reqwest::Client, state: &ClientState, request: Request) -> reqwest::Result<Response> {
-    if state.routes.lacks_trigger_jobs.load(Ordering::Relaxed) {
-        return hooks::send(http, state, to_bridges(request)).await;
+async fn send_trigger_jobs(
+    http: &reqwest::Client,
+    settings: &Settings,
+    routes: &KnownRoutes,
+    request: Request,
+    call: &Call<'_>,
+) -> Result<Response, Failure> {
+    if routes.lacks_trigger_jobs.load(Ordering::Relaxed) {
+        return transport::send(http, settings, to_bridges(request), call).await;
     }
     // A GET without a body: it can always be copied.
     let fallback = request.try_clone().map(to_bridges);
-    let response = hooks::send(http, state, request).await?;
+    let response = transport::send(http, settings, request, call).await?;
     match fallback {
         Some(fallback) if is_unknown_route(&response) => {
-            state.routes.lacks_trigger_jobs.store(true, Ordering::Relaxed);
-            hooks::send(http, state, fallback).await
+            routes.lacks_trigger_jobs.store(true, Ordering::Relaxed);
+            transport::send(http, settings, fallback, call).await
         }
         _ => Ok(response),
     }
@@ -103,16 +128,17 @@ struct RefOf<'a> {
 
 /// The page with the jobs of other refs dropped. A body that is not a JSON
 /// array of jobs is left as it is, for the generated code to report.
-async fn keep_ref(response: Response, wanted: &str) -> reqwest::Result<Response> {
-    if !response.status().is_success() || hooks::is_diverted(&response) {
+async fn keep_ref(response: Response, wanted: &str) -> Result<Response, Failure> {
+    if !response.status().is_success() {
         return Ok(response);
     }
     let (status, headers, url) = (response.status(), response.headers().clone(), response.url().clone());
-    let body = response.bytes().await?;
+    // The transport has read a JSON body into memory already: this does not wait.
+    let body = response.bytes().await.map_err(Failure::Connection)?;
     let Some((kept, received)) = filter_by_ref(&body, wanted) else {
-        return Ok(hooks::rebuild(status, &headers, &url, body, None));
+        return Ok(rebuild(status, &headers, &url, body, None));
     };
-    let mut response = hooks::rebuild(status, &headers, &url, kept, None);
+    let mut response = rebuild(status, &headers, &url, kept, None);
     response.headers_mut().insert(RECEIVED, HeaderValue::from(received));
     Ok(response)
 }

@@ -8,16 +8,17 @@
 
 use reqwest::{Method, Request, Response, StatusCode, Url, header};
 
-use crate::{ClientState, TokenKind};
+use super::{credential::Credential, settings::Settings};
 
-/// Sends `request`, following up to `max` redirects the way a browser would,
-/// and removes credentials from any hop whose origin differs from the first.
-pub(crate) async fn follow_redirects(
+/// Sends `request`, following up to `settings.max_redirects` redirects the way
+/// a browser would, and removes credentials from any hop whose origin differs
+/// from the first.
+pub(crate) async fn follow(
     http: &reqwest::Client,
     mut request: Request,
-    state: &ClientState,
+    settings: &Settings,
 ) -> reqwest::Result<Response> {
-    let max = state.max_redirects;
+    let max = settings.max_redirects;
     let origin = request.url().origin();
     let mut hops = 0;
     loop {
@@ -32,11 +33,7 @@ pub(crate) async fn follow_redirects(
         request = next;
         *request.url_mut() = next_url;
         if request.url().origin() != origin {
-            strip_credentials(request.headers_mut());
-            // The client's own credential header, whatever its kind.
-            if let Some(credential) = &state.credential {
-                request.headers_mut().remove(credential.header().0);
-            }
+            Credential::strip(settings.credential.as_ref(), request.headers_mut());
         }
     }
 }
@@ -67,31 +64,4 @@ fn redirect_target(response: &Response, replay: Option<Request>) -> Option<(Url,
         _ => return None,
     }
     Some((next_url, next))
-}
-
-/// Removes every header that may carry a GitLab credential: each token kind's
-/// header (from [`TokenKind`] itself, so a new kind cannot be forgotten here)
-/// and cookies.
-fn strip_credentials(headers: &mut header::HeaderMap) {
-    for kind in TokenKind::ALL {
-        headers.remove(kind.header());
-    }
-    headers.remove(header::COOKIE);
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn every_token_kind_header_is_stripped() {
-        let mut headers = header::HeaderMap::new();
-        for kind in TokenKind::ALL {
-            headers.insert(kind.header(), header::HeaderValue::from_static("secret"));
-        }
-        headers.insert(header::COOKIE, header::HeaderValue::from_static("_gitlab_session=1"));
-        headers.insert(header::ACCEPT, header::HeaderValue::from_static("*/*"));
-        strip_credentials(&mut headers);
-        assert_eq!(headers.keys().collect::<Vec<_>>(), [header::ACCEPT]);
-    }
 }

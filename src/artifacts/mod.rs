@@ -1,0 +1,269 @@
+//! Job artifacts: downloads of any size to any `AsyncWrite` in constant
+//! memory, through object-storage redirects, resumed after a broken
+//! connection; errors that say why an artifact is not there; and the paths of
+//! the single-file routes as GitLab routes them.
+//!
+//! GitLab answers the archive routes with the archive, or with a 302 to object
+//! storage or a CDN on another host; the client follows it without GitLab's
+//! credentials (`redirect.rs`). A broken download asks again with
+//! `Range: bytes=<received>-`: storage and GitLab's own file server answer
+//! 206 and the download goes on; a server that answers 200 sends the whole
+//! body again and the bytes already written are skipped. No byte is written
+//! twice either way. The client asks for no compression (reqwest is built
+//! without it), so byte offsets are offsets of the artifact itself.
+
+mod download;
+
+use std::fmt;
+
+use reqwest::Url;
+
+use crate::{
+    Client, Error, ErrorExt, ProjectId,
+    operations::{Operation, rows},
+    path_text::{encode_artifact_path, encode_ref},
+};
+
+/// What to download.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ArtifactSource {
+    /// A job's artifacts archive (zip).
+    Archive {
+        /// The job.
+        job_id: i64,
+    },
+    /// The archive of the job named `job` in the latest successful pipeline
+    /// of a branch or tag.
+    ArchiveByRef {
+        /// The branch or tag (`main`, `feature/login`).
+        ref_name: String,
+        /// The job's name.
+        job: String,
+    },
+    /// One file of a job's archive, extracted by GitLab.
+    File {
+        /// The job.
+        job_id: i64,
+        /// The file's path in the archive (`reports/junit.xml`).
+        path: String,
+    },
+    /// One file of the archive of the job named `job` in the latest
+    /// successful pipeline of a branch or tag.
+    FileByRef {
+        /// The branch or tag.
+        ref_name: String,
+        /// The job's name.
+        job: String,
+        /// The file's path in the archive.
+        path: String,
+    },
+}
+
+/// How far a download has come.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Progress {
+    /// Bytes written so far.
+    pub received: u64,
+    /// The artifact's size, when the server said it (`Content-Length`) or
+    /// the job's archive entry did.
+    pub total: Option<u64>,
+}
+
+/// A finished download.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Downloaded {
+    /// Bytes written.
+    pub bytes: u64,
+    /// How many times a broken connection was resumed.
+    pub resumed: u32,
+}
+
+/// Why an artifact is not there, read from GitLab's answer (and, for a
+/// missing archive, from the job).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ArtifactProblem {
+    /// The job has no archive: it kept none (its `artifacts:paths` matched
+    /// nothing, or it has report artifacts only), or they were erased.
+    NoArchive,
+    /// The job's artifacts expired at this time.
+    Expired {
+        /// When they expired, as the job says.
+        at: String,
+    },
+    /// The archive has no file at this path. Report artifacts (`junit`,
+    /// `cobertura`, …) are only in the archive when their files are also
+    /// listed in `artifacts:paths`.
+    FileNotInArchive {
+        /// The path asked for.
+        path: String,
+    },
+    /// No such job in the project, or (by ref) no successful pipeline of the
+    /// ref with a job of that name that kept artifacts.
+    NoSuchJob,
+    /// The project does not exist or the caller may not see it.
+    NoSuchProject,
+    /// GitLab refused the path (a NUL byte or invalid UTF-8), or the client
+    /// did (`.` or `..`, which would change the route).
+    BadPath,
+}
+
+impl fmt::Display for ArtifactProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ArtifactProblem::NoArchive => f.write_str("the job has no artifacts archive (none kept, or erased)"),
+            ArtifactProblem::Expired { at } => write!(f, "the job's artifacts expired at {at}"),
+            ArtifactProblem::FileNotInArchive { path } => write!(
+                f,
+                "the archive has no file `{path}` (report artifacts are in it only when `artifacts:paths` lists them too)"
+            ),
+            ArtifactProblem::NoSuchJob => {
+                f.write_str("no such job, or no successful pipeline of the ref with that job")
+            }
+            ArtifactProblem::NoSuchProject => f.write_str("no such project, or not visible to this token"),
+            ArtifactProblem::BadPath => f.write_str("the artifact path cannot be asked for"),
+        }
+    }
+}
+
+/// Why a download failed.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum ArtifactError {
+    /// GitLab (or the storage it redirected to) did not deliver it.
+    Api {
+        /// The error of the request.
+        error: Error,
+        /// What it means for artifacts, where that is known.
+        problem: Option<ArtifactProblem>,
+    },
+    /// The writer refused the bytes.
+    Write(std::io::Error),
+}
+
+impl fmt::Display for ArtifactError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ArtifactError::Api { problem: Some(problem), error } => {
+                write!(f, "{problem} ({})", error.describe())
+            }
+            ArtifactError::Api { error, problem: None } => {
+                write!(f, "the artifact could not be read: {}", error.describe())
+            }
+            ArtifactError::Write(e) => write!(f, "the artifact could not be written: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for ArtifactError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            ArtifactError::Api { error, .. } => Some(error),
+            ArtifactError::Write(e) => Some(e),
+        }
+    }
+}
+
+impl ArtifactError {
+    /// What the error means for artifacts, where that is known.
+    pub fn problem(&self) -> Option<&ArtifactProblem> {
+        match self {
+            ArtifactError::Api { problem, .. } => problem.as_ref(),
+            ArtifactError::Write(_) => None,
+        }
+    }
+}
+
+/// A download of an artifact; made by [`Client::download_artifacts`].
+#[must_use = "a download does nothing until `to_writer` is awaited"]
+pub struct ArtifactDownload<'a> {
+    client: &'a Client,
+    project: ProjectId,
+    source: ArtifactSource,
+    search_recent: bool,
+    progress: Option<Box<dyn FnMut(Progress) + Send + 'a>>,
+}
+
+impl fmt::Debug for ArtifactDownload<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ArtifactDownload")
+            .field("project", &self.project)
+            .field("source", &self.source)
+            .field("search_recent", &self.search_recent)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Client {
+    /// Downloads an artifact archive or file; see [`ArtifactDownload`].
+    ///
+    /// ```no_run
+    /// use gitlab_jobs::{ArtifactSource, Client};
+    ///
+    /// # async fn run(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let mut file = tokio::fs::File::create("artifacts.zip").await?;
+    /// let source = ArtifactSource::ArchiveByRef { ref_name: "main".into(), job: "build".into() };
+    /// let done = client
+    ///     .download_artifacts("group/project", source)
+    ///     .on_progress(|p| eprint!("\r{} of {:?} bytes", p.received, p.total))
+    ///     .to_writer(&mut file)
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn download_artifacts(&self, project: impl Into<ProjectId>, source: ArtifactSource) -> ArtifactDownload<'_> {
+        ArtifactDownload { client: self, project: project.into(), source, search_recent: false, progress: None }
+    }
+}
+
+impl<'a> ArtifactDownload<'a> {
+    /// For the by-ref sources: look through up to 100 recent successful
+    /// pipelines of the ref, not only the latest (GitLab 18.7 and later;
+    /// older servers ignore it).
+    pub fn search_recent_successful_pipelines(mut self, search: bool) -> Self {
+        self.search_recent = search;
+        self
+    }
+
+    /// Called once the size is known (before the first byte, with
+    /// `received: 0`) and after every chunk written.
+    pub fn on_progress(mut self, progress: impl FnMut(Progress) + Send + 'a) -> Self {
+        self.progress = Some(Box::new(progress));
+        self
+    }
+
+    /// The URL to ask, and the operation it belongs to.
+    fn url(&self) -> Result<(String, &'static Operation), ArtifactProblem> {
+        let base = format!(
+            "{}/projects/{}/jobs",
+            self.client.baseurl,
+            progenitor_client::encode_path(&self.project.to_string())
+        );
+        let by_ref = |ref_name: &str, job: &str, tail: String| -> Result<String, ArtifactProblem> {
+            let ref_name = encode_ref(ref_name).ok_or(ArtifactProblem::BadPath)?;
+            let mut url =
+                Url::parse(&format!("{base}/artifacts/{ref_name}/{tail}")).map_err(|_| ArtifactProblem::BadPath)?;
+            url.query_pairs_mut().append_pair("job", job);
+            if self.search_recent {
+                url.query_pairs_mut().append_pair("search_recent_successful_pipelines", "true");
+            }
+            Ok(url.into())
+        };
+        let path = |path: &str| encode_artifact_path(path).ok_or(ArtifactProblem::BadPath);
+        Ok(match &self.source {
+            ArtifactSource::Archive { job_id } => {
+                (format!("{base}/{job_id}/artifacts"), rows::download_job_artifacts())
+            }
+            ArtifactSource::File { job_id, path: file } => {
+                (format!("{base}/{job_id}/artifacts/{}", path(file)?), rows::get_job_artifact_file())
+            }
+            ArtifactSource::ArchiveByRef { ref_name, job } => {
+                (by_ref(ref_name, job, "download".into())?, rows::download_artifacts_by_ref())
+            }
+            ArtifactSource::FileByRef { ref_name, job, path: file } => {
+                (by_ref(ref_name, job, format!("raw/{}", path(file)?))?, rows::get_artifact_file_by_ref())
+            }
+        })
+    }
+}

@@ -1,0 +1,24 @@
+//! The transport: everything about sending one HTTP request and reading its
+//! answer, and nothing about which operations exist.
+//!
+//! [`send`] takes a request and a [`Call`], the little it needs to know of
+//! the operation: whether the answer is JSON or a file, whether the request
+//! may be sent again, and who wants to see the headers early. It puts the
+//! credential on the request (`credential.rs`), follows redirects
+//! (`redirect.rs`), retries through throttling and gateway errors
+//! (`retry.rs`), reads JSON and error bodies (`body.rs`) and says what went
+//! wrong in the crate's terms (`exchange.rs`, which runs one call).
+//!
+//! Nothing here imports a feature module, the operation table or the hooks:
+//! they call down into this, never the other way.
+
+mod body;
+pub(crate) mod credential;
+mod exchange;
+mod redirect;
+pub(crate) mod retry;
+mod settings;
+
+pub(crate) use body::rebuild;
+pub(crate) use exchange::{Call, Expect, Failure, send};
+pub(crate) use settings::Settings;
