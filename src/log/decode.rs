@@ -46,6 +46,9 @@ use super::{
 /// many bytes. 256 KiB; a character or escape sequence at a cut may be split.
 pub const MAX_LINE_BYTES: usize = 256 * 1024;
 
+// A rendered line holds at most as many characters as its record has bytes.
+const _: () = assert!(MAX_LINE_BYTES == screen::MAX_CELLS);
+
 /// How many records of other streams a line waits for its continuation
 /// before it is taken as complete.
 pub const MAX_WAITING: usize = 16;

@@ -38,7 +38,7 @@ use futures::{Stream, StreamExt, stream::BoxStream};
 
 pub use decode::{LogDecoder, MAX_DEPTH, MAX_LINE_BYTES, MAX_WAITING};
 pub use event::{LogEvent, LogLine, OutputStream, SectionClosed, SectionEnd, SectionStart};
-pub use summary::{FailedSection, LogSummary, SectionSummary, Tail};
+pub use summary::{FailedSection, LogSummary, MAX_SECTIONS, SectionSummary, Tail};
 
 /// The events of a stream of log chunks, in order; an error of the stream is
 /// passed on and ends it. The decoder's held events follow the last chunk.

@@ -13,6 +13,13 @@
 /// How far past the end of a line the cursor may move.
 const MAX_PAD: usize = 256;
 
+/// The most characters a line holds, whatever its escape sequences do:
+/// cursor movement pads a line with spaces, and without a bound a record
+/// of `x\e[999C` repeated would grow a hundredfold. The record itself is
+/// cut at `MAX_LINE_BYTES` (the same number), so this bounds the output as
+/// that bounds the input.
+pub(super) const MAX_CELLS: usize = 256 * 1024;
+
 /// The text of one line, with a cursor that may point into it.
 pub(super) struct Screen {
     /// The line's characters; a `String` while only appended to.
@@ -23,19 +30,37 @@ pub(super) struct Screen {
     cells: Option<Vec<char>>,
     /// The cursor, in characters.
     cursor: usize,
+    /// How many cells at the start of `cells` are known to be blank (an
+    /// erase to the cursor made them so), so that a flood of `\e[1K`
+    /// blanks each cell once, not once per sequence.
+    blank: usize,
     /// Set when `vte` has acted on a sequence: it then stops reading.
     acted: bool,
+    /// Cells blanked by erase sequences, for the test that each is blanked
+    /// once.
+    #[cfg(test)]
+    blanked: usize,
 }
 
 impl Screen {
     pub(super) fn new() -> Screen {
-        Screen { text: String::new(), count: 0, cells: None, cursor: 0, acted: false }
+        Screen {
+            text: String::new(),
+            count: 0,
+            cells: None,
+            cursor: 0,
+            blank: 0,
+            acted: false,
+            #[cfg(test)]
+            blanked: 0,
+        }
     }
 
     /// The line so far, and a fresh screen for the next.
     pub(super) fn take(&mut self) -> String {
         self.cursor = 0;
         self.count = 0;
+        self.blank = 0;
         match self.cells.take() {
             Some(cells) => {
                 self.text.clear();
@@ -116,10 +141,12 @@ impl Screen {
         let c1 = !ascii && text.chars().any(|c| ('\u{80}'..='\u{9f}').contains(&c));
         if !c1 && self.cells.is_none() && self.count == self.cursor {
             let chars = if ascii { text.len() } else { text.chars().count() };
-            self.text.push_str(text);
-            self.count += chars;
-            self.cursor += chars;
-            return;
+            if self.count + chars <= MAX_CELLS {
+                self.text.push_str(text);
+                self.count += chars;
+                self.cursor += chars;
+                return;
+            }
         }
         for c in text.chars().filter(|c| !('\u{80}'..='\u{9f}').contains(c)) {
             self.put(c);
@@ -128,7 +155,15 @@ impl Screen {
 
     fn put(&mut self, c: char) {
         let cursor = self.cursor;
+        // Past the last cell a line may hold, text is dropped; the cursor
+        // stays at the edge, as a terminal's does at its last column.
+        if cursor >= MAX_CELLS {
+            return;
+        }
         self.cursor += 1;
+        if cursor < self.blank {
+            self.blank = cursor;
+        }
         match self.cells.is_none() && self.count == cursor {
             true => {
                 self.text.push(c);
@@ -150,7 +185,7 @@ impl Screen {
     /// with spaces up to where it prints, and `\e[65535C` must not make a
     /// line of 65,535 spaces each time.
     fn clamp(&self, cursor: usize) -> usize {
-        cursor.min(self.len() + MAX_PAD)
+        cursor.min(self.len() + MAX_PAD).min(MAX_CELLS)
     }
 
     fn erase_in_line(&mut self, mode: u16) {
@@ -160,16 +195,29 @@ impl Screen {
             0 => {
                 if cursor < self.len() {
                     self.cells().truncate(cursor);
+                    self.blank = self.blank.min(cursor);
                 }
             }
-            // From the start to the cursor (inclusive).
+            // From the start to the cursor (inclusive); cells already blank
+            // are not blanked again.
             1 => {
+                let from = self.blank;
                 let cells = self.cells();
                 let end = (cursor + 1).min(cells.len());
-                cells[..end].iter_mut().for_each(|c| *c = ' ');
+                if end > from {
+                    cells[from..end].iter_mut().for_each(|c| *c = ' ');
+                    #[cfg(test)]
+                    {
+                        self.blanked += end - from;
+                    }
+                    self.blank = end;
+                }
             }
             // The whole line; the cursor stays where it is.
-            _ => self.cells().clear(),
+            _ => {
+                self.cells().clear();
+                self.blank = 0;
+            }
         }
     }
 }
@@ -227,7 +275,7 @@ impl vte::Perform for Screen {
                 self.erase_in_line(mode);
             }
             // Cursor forward, back, and to a column (1-based).
-            'C' => self.cursor = self.clamp(self.cursor + usize::from(first(params, 1))),
+            'C' => self.cursor = self.clamp(self.cursor.saturating_add(usize::from(first(params, 1)))),
             'D' => self.cursor = self.cursor.saturating_sub(usize::from(first(params, 1))),
             'G' => self.cursor = self.clamp(usize::from(first(params, 1)) - 1),
             _ => {}
@@ -295,6 +343,35 @@ mod tests {
 
     fn show(line: &[u8]) -> String {
         render(&mut vte::Parser::new(), &mut Screen::new(), line)
+    }
+
+    #[test]
+    fn cursor_movement_never_grows_a_line_past_its_cells() {
+        // 1.6 MB of `x\e[999C`: each moves 256 past the end and prints.
+        let line = b"x\x1b[999C".repeat(200_000);
+        let text = show(&line);
+        assert!(text.chars().count() <= MAX_CELLS, "{} characters", text.chars().count());
+        assert!(text.chars().count() > MAX_CELLS - 300, "{} characters", text.chars().count());
+        // Moving to a column far away is bounded the same way.
+        let text = show(b"a\x1b[65535Gb\x1b[65535Gc");
+        assert_eq!(text, format!("a{pad}b{pad}c", pad = " ".repeat(MAX_PAD)));
+        // And text past the last cell is dropped, not appended.
+        let long = vec![b'y'; MAX_CELLS + 10];
+        assert_eq!(show(&long).len(), MAX_CELLS);
+    }
+
+    #[test]
+    fn a_flood_of_erase_to_cursor_blanks_each_cell_once() {
+        let mut line = std::iter::repeat_n(b'z', 1000).collect::<Vec<u8>>();
+        line.extend(b"\x1b[1K".repeat(100_000));
+        let (mut parser, mut screen) = (vte::Parser::new(), Screen::new());
+        assert_eq!(render(&mut parser, &mut screen, &line), " ".repeat(1000));
+        assert!(screen.blanked <= 1000, "{} cells blanked for a line of 1000", screen.blanked);
+        // What an erase does is what it did before the bound: a cell written
+        // after one is blanked by the next.
+        assert_eq!(show(b"abcdef\x1b[1K\rX\x1b[3C\x1b[1KY"), "    Y ");
+        assert_eq!(show(b"abcdef\x1b[1KX"), "      X");
+        assert_eq!(show(b"abcdef\x1b[3D\x1b[1K\x1b[0K"), "   ");
     }
 
     #[test]

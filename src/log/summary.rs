@@ -14,10 +14,12 @@ use super::{
     event::{LogEvent, SectionClosed},
 };
 
-/// The last lines of something, at most a fixed number of them.
+/// The last lines of something, at most a fixed number of them. A line
+/// held by several tails (a section's and the whole log's) is one shared
+/// string.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Tail {
-    lines: VecDeque<String>,
+    lines: VecDeque<Arc<str>>,
     limit: usize,
 }
 
@@ -29,6 +31,10 @@ impl Tail {
 
     /// Adds a line, dropping the oldest when full.
     pub fn push(&mut self, line: String) {
+        self.push_shared(Arc::from(line));
+    }
+
+    fn push_shared(&mut self, line: Arc<str>) {
         if self.limit == 0 {
             return;
         }
@@ -40,7 +46,7 @@ impl Tail {
 
     /// The lines, oldest first.
     pub fn lines(&self) -> impl Iterator<Item = &str> {
-        self.lines.iter().map(String::as_str)
+        self.lines.iter().map(|line| &**line)
     }
 
     /// The lines joined with `\n`.
@@ -99,15 +105,27 @@ pub struct FailedSection<'a> {
 /// ```
 #[derive(Clone, Debug)]
 pub struct LogSummary {
+    /// The sections kept, in the order they began: the most recent ones
+    /// (see [`MAX_SECTIONS`]) and every open one.
     sections: Vec<SectionSummary>,
-    /// Indexes into `sections` of the open ones, in opening order.
+    /// The number of each kept section (from 0, in the order sections
+    /// began; ascending), and of each open section, in opening order.
+    numbers: Vec<usize>,
     open: Vec<usize>,
+    /// Sections begun so far, and dropped so far.
+    started: usize,
+    omitted: usize,
     tail: Tail,
     tail_limit: usize,
 }
 
 /// How many of the most recent sections keep their last lines.
 const SECTIONS_WITH_TAILS: usize = 64;
+
+/// The most sections a summary keeps: a real job has tens; a log of
+/// nothing but section markers must not grow the summary with every one.
+/// Past it the oldest closed sections are dropped (and counted).
+pub const MAX_SECTIONS: usize = 4096;
 
 /// Sections the runner runs after a job's script has failed or ended: the
 /// section a job failed in is the last one that is none of these.
@@ -124,7 +142,21 @@ impl LogSummary {
     /// An empty summary that keeps `tail_lines` last lines of the log and of
     /// each recent section.
     pub fn new(tail_lines: usize) -> LogSummary {
-        LogSummary { sections: Vec::new(), open: Vec::new(), tail: Tail::new(tail_lines), tail_limit: tail_lines }
+        LogSummary {
+            sections: Vec::new(),
+            numbers: Vec::new(),
+            open: Vec::new(),
+            started: 0,
+            omitted: 0,
+            tail: Tail::new(tail_lines),
+            tail_limit: tail_lines,
+        }
+    }
+
+    /// The kept section of number `number`, if it is kept.
+    fn section_mut(&mut self, number: usize) -> Option<&mut SectionSummary> {
+        let at = self.numbers.binary_search(&number).ok()?;
+        self.sections.get_mut(at)
     }
 
     /// The summary of a whole log held in memory.
@@ -158,16 +190,19 @@ impl LogSummary {
     pub fn add(&mut self, event: &LogEvent) {
         match event {
             LogEvent::Line(line) => {
-                for &at in &self.open {
-                    let section = &mut self.sections[at];
-                    section.lines += 1;
-                    if section.tail.limit > 0 {
-                        section.tail.push(line.text.clone());
+                let text: Arc<str> = Arc::from(line.text.as_str());
+                for at in 0..self.open.len() {
+                    let number = self.open[at];
+                    if let Some(section) = self.section_mut(number) {
+                        section.lines += 1;
+                        section.tail.push_shared(text.clone());
                     }
                 }
-                self.tail.push(line.text.clone());
+                self.tail.push_shared(text);
             }
             LogEvent::SectionStart(start) => {
+                let number = self.started;
+                self.started += 1;
                 self.sections.push(SectionSummary {
                     name: start.name.clone(),
                     header: start.header.clone(),
@@ -178,26 +213,58 @@ impl LogSummary {
                     closed: None,
                     tail: Tail::new(self.tail_limit),
                 });
-                self.open.push(self.sections.len() - 1);
+                self.numbers.push(number);
+                self.open.push(number);
                 // Older sections give up their last lines.
                 if let Some(old) = self.sections.len().checked_sub(SECTIONS_WITH_TAILS + 1) {
                     self.sections[old].tail = Tail::new(0);
+                }
+                // Dropped a quarter at a time, so that each start costs the
+                // same however long the log.
+                if self.sections.len() > MAX_SECTIONS + MAX_SECTIONS / 4 {
+                    self.drop_oldest_closed();
                 }
             }
             LogEvent::SectionEnd(end) => {
                 if end.closed == SectionClosed::WithoutStart {
                     return;
                 }
-                let Some(pos) = self.open.iter().rposition(|&at| self.sections[at].name == end.name) else { return };
-                let at = self.open.remove(pos);
-                let section = &mut self.sections[at];
-                section.duration = end.duration;
-                section.closed = Some(end.closed);
+                let found = self.open.iter().rposition(|&number| {
+                    self.numbers.binary_search(&number).ok().is_some_and(|at| self.sections[at].name == end.name)
+                });
+                let Some(pos) = found else { return };
+                let number = self.open.remove(pos);
+                if let Some(section) = self.section_mut(number) {
+                    section.duration = end.duration;
+                    section.closed = Some(end.closed);
+                }
             }
         }
     }
 
-    /// Every section, in the order they began.
+    /// Drops the oldest sections that have ended, down to [`MAX_SECTIONS`]
+    /// (open ones are few: the decoder keeps at most `MAX_DEPTH`).
+    fn drop_oldest_closed(&mut self) {
+        let mut excess = self.sections.len().saturating_sub(MAX_SECTIONS);
+        let mut keep = Vec::with_capacity(self.sections.len());
+        for (section, number) in self.sections.drain(..).zip(self.numbers.drain(..)) {
+            if excess > 0 && section.closed.is_some() {
+                excess -= 1;
+                self.omitted += 1;
+                continue;
+            }
+            keep.push((section, number));
+        }
+        (self.sections, self.numbers) = keep.into_iter().unzip();
+    }
+
+    /// How many sections were dropped to stay within [`MAX_SECTIONS`].
+    pub fn sections_omitted(&self) -> usize {
+        self.omitted
+    }
+
+    /// Every section kept, in the order they began: all of them unless the
+    /// log had more than [`MAX_SECTIONS`] (see [`sections_omitted`](Self::sections_omitted)).
     pub fn sections(&self) -> &[SectionSummary] {
         &self.sections
     }
