@@ -13,7 +13,7 @@ use reqwest::header::HeaderValue;
 use crate::{
     Client, ClientState, RetryPolicy,
     transport::{
-        Settings,
+        DEFAULT_DEADLINE, DEFAULT_MAX_BODY_BYTES, MAX_REDIRECTS, Settings,
         credential::{Credential, TokenKind},
     },
 };
@@ -87,6 +87,8 @@ pub struct ClientBuilder {
     user_agent: String,
     retry: RetryPolicy,
     compression: bool,
+    max_body_bytes: u64,
+    deadline: Option<Duration>,
     #[cfg(any(feature = "rustls", feature = "native-tls"))]
     root_certificates: Vec<Vec<u8>>,
 }
@@ -105,6 +107,8 @@ impl fmt::Debug for ClientBuilder {
             .field("read_timeout", &self.read_timeout)
             .field("user_agent", &self.user_agent)
             .field("retry", &self.retry)
+            .field("max_body_bytes", &self.max_body_bytes)
+            .field("deadline", &self.deadline)
             .finish_non_exhaustive()
     }
 }
@@ -119,6 +123,8 @@ impl ClientBuilder {
             user_agent: concat!("gitlab-jobs/", env!("CARGO_PKG_VERSION")).to_owned(),
             retry: RetryPolicy::default(),
             compression: true,
+            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            deadline: Some(DEFAULT_DEADLINE),
             #[cfg(any(feature = "rustls", feature = "native-tls"))]
             root_certificates: Vec::new(),
         }
@@ -185,6 +191,37 @@ impl ClientBuilder {
         self
     }
 
+    /// The most bytes of a JSON answer the client reads, counted after
+    /// decompression as they arrive ([`DEFAULT_MAX_BODY_BYTES`], 64 MiB,
+    /// unless set). A longer answer ends in an error of
+    /// [`Problem::TooLarge`](crate::Problem::TooLarge) that names the limit
+    /// and the operation, and its connection is dropped, so a compression
+    /// bomb or an endless page costs at most the limit in memory. Job logs
+    /// and artifacts are streamed and have no such limit.
+    pub fn max_body_bytes(mut self, limit: u64) -> Self {
+        self.max_body_bytes = limit;
+        self
+    }
+
+    /// The longest one JSON call may take in all: its attempts, redirects
+    /// and backoffs, and its body, however slowly it arrives
+    /// ([`DEFAULT_DEADLINE`], 5 minutes, unless set). Past it the call ends
+    /// with an error that says so. Each page of a stream is a call of its
+    /// own. Downloads of logs and artifacts have none (a large one may take
+    /// long) unless their own builder sets one; [`timeout`](Self::timeout)
+    /// still bounds every silence.
+    pub fn deadline(mut self, deadline: Duration) -> Self {
+        self.deadline = Some(deadline);
+        self
+    }
+
+    /// No deadline for JSON calls: only [`timeout`](Self::timeout), the
+    /// longest silence, bounds them.
+    pub fn no_deadline(mut self) -> Self {
+        self.deadline = None;
+        self
+    }
+
     /// Send every request once, whatever the answer.
     pub fn no_retry(self) -> Self {
         self.retry(RetryPolicy::none())
@@ -200,6 +237,8 @@ impl ClientBuilder {
     /// Builds the client, or says what is wrong with the configuration.
     pub fn build(self) -> Result<Client, ConfigError> {
         let baseurl = api_base_url(&self.url)?;
+        let api = reqwest::Url::parse(&baseurl)
+            .map_err(|e| ConfigError::InvalidUrl { url: redact(&self.url), reason: e.to_string() })?;
         let credential = self.credential.transpose()?;
         let user_agent = HeaderValue::from_str(&self.user_agent).map_err(|_| ConfigError::InvalidUrl {
             url: redact(&self.url),
@@ -230,7 +269,14 @@ impl ClientBuilder {
         Ok(Client::new_with_client(
             &baseurl,
             http,
-            ClientState::new(Settings { credential, max_redirects: 10, retry: self.retry }),
+            ClientState::new(Settings {
+                api,
+                credential,
+                max_redirects: MAX_REDIRECTS,
+                retry: self.retry,
+                max_body_bytes: self.max_body_bytes,
+                deadline: self.deadline,
+            }),
         ))
     }
 }

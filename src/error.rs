@@ -31,6 +31,38 @@ pub enum Problem {
         /// What the connection reported.
         cause: String,
     },
+    /// The body grew past the client's limit
+    /// ([`ClientBuilder::max_body_bytes`](crate::ClientBuilder::max_body_bytes)),
+    /// counted after decompression; the connection was dropped there.
+    TooLarge {
+        /// The limit, in bytes.
+        limit: u64,
+        /// The operation whose answer it was.
+        operation: String,
+    },
+    /// The answer was a redirect the client does not follow: a write to
+    /// another origin (its body, which may hold job variables, would go
+    /// there), a write whose method would change, or `https` to `http`.
+    /// Nothing was sent to `to`.
+    RedirectRefused {
+        /// Where the redirect pointed, without its query.
+        to: String,
+        /// Why it was not followed.
+        reason: String,
+    },
+    /// More redirects than the client follows, in a row.
+    TooManyRedirects {
+        /// Every address of the chain, in order, without queries.
+        chain: Vec<String>,
+    },
+    /// An answer whose status is fine but which the client cannot use, for
+    /// the reason given: a resumed file that is not the same file, a range
+    /// that does not continue the bytes already read, pagination headers
+    /// that lead back to a page already read.
+    Refused {
+        /// What is wrong with the answer.
+        reason: String,
+    },
 }
 
 /// What GitLab said about a request it did not fulfil.
@@ -116,6 +148,29 @@ impl fmt::Display for ApiError {
             Problem::Truncated { received, cause } => {
                 write!(f, "GitLab answered {} but the body broke off after {received} bytes ({cause})", self.status)?
             }
+            Problem::TooLarge { limit, operation } => {
+                return write!(
+                    f,
+                    "GitLab answered {} to {operation} with a body larger than the client's limit of {} \
+                     (ClientBuilder::max_body_bytes); the rest was not read",
+                    self.status,
+                    Bytes(*limit)
+                );
+            }
+            Problem::RedirectRefused { to, reason } => {
+                return write!(f, "GitLab answered {} with a redirect to {to}, not followed: {reason}", self.status);
+            }
+            Problem::TooManyRedirects { chain } => {
+                return write!(
+                    f,
+                    "too many redirects ({} in a row): {}",
+                    chain.len().saturating_sub(1),
+                    chain.join(" -> ")
+                );
+            }
+            Problem::Refused { reason } => {
+                return write!(f, "GitLab answered {}, which the client cannot use: {reason}", self.status);
+            }
         }
         match &self.message {
             Some(message) => write!(f, ": {message}")?,
@@ -126,6 +181,19 @@ impl fmt::Display for ApiError {
             write!(f, " (retry after {}s)", wait.as_secs())?;
         }
         Ok(())
+    }
+}
+
+/// A size in bytes, in the largest binary unit that divides it.
+struct Bytes(u64);
+
+impl fmt::Display for Bytes {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        const UNITS: [(u64, &str); 3] = [(1 << 30, "GiB"), (1 << 20, "MiB"), (1 << 10, "KiB")];
+        match UNITS.iter().find(|(size, _)| self.0 >= *size && self.0.is_multiple_of(*size)) {
+            Some((size, unit)) => write!(f, "{} {unit}", self.0 / size),
+            None => write!(f, "{} bytes", self.0),
+        }
     }
 }
 
@@ -337,6 +405,38 @@ impl<E> DescribeWithUrls for progenitor_client::Error<E> {
             E::Custom(why) => why.clone(),
         }
     }
+}
+
+/// The most bytes of a body an `Error::InvalidResponsePayload` of this crate
+/// carries: progenitor's `Display` prints them all, escaped.
+pub const MAX_PAYLOAD_EXCERPT: usize = 1024;
+
+/// At most [`MAX_PAYLOAD_EXCERPT`] bytes of a body that does not parse: the
+/// whole body when it is short, else the bytes around where the parse failed
+/// (`error`'s line and column), marked `…` where cut.
+pub(crate) fn payload_excerpt(body: &bytes::Bytes, error: &serde_json::Error) -> bytes::Bytes {
+    if body.len() <= MAX_PAYLOAD_EXCERPT {
+        return body.clone();
+    }
+    // The byte where the parse stopped: serde_json counts lines from 1 and
+    // bytes of the line from 1.
+    let mut at = 0usize;
+    if error.line() > 1 {
+        let newlines = memchr::memchr_iter(b'\n', body).nth(error.line() - 2);
+        at = newlines.map_or(body.len(), |n| n + 1);
+    }
+    at = at.saturating_add(error.column().saturating_sub(1)).min(body.len());
+    let start = at.saturating_sub(MAX_PAYLOAD_EXCERPT / 2).min(body.len() - MAX_PAYLOAD_EXCERPT);
+    let end = start + MAX_PAYLOAD_EXCERPT;
+    let mut excerpt = bytes::BytesMut::with_capacity(MAX_PAYLOAD_EXCERPT + 6);
+    if start > 0 {
+        excerpt.extend_from_slice("…".as_bytes());
+    }
+    excerpt.extend_from_slice(&body[start..end]);
+    if end < body.len() {
+        excerpt.extend_from_slice("…".as_bytes());
+    }
+    excerpt.freeze()
 }
 
 pub(crate) fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {

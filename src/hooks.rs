@@ -9,8 +9,11 @@
 //!
 //! progenitor's `exec` can only return a response or a reqwest error, so an
 //! answer that cannot be what the spec promises (HTML from a proxy, a body
-//! cut short) is "diverted": `exec` hands on an empty stand-in carrying the
-//! failure, and `post` returns it as the error.
+//! cut short or too large) is "diverted": `exec` hands on an empty stand-in
+//! carrying the failure, and `post` returns it as the error. A JSON body
+//! that will not parse as the operation's type is diverted too, so that the
+//! error carries an excerpt of it (`MAX_PAYLOAD_EXCERPT`) rather than the
+//! whole body, which progenitor's `Display` would print.
 
 use std::sync::{Arc, Mutex};
 
@@ -20,7 +23,8 @@ use reqwest::{Request, Response, StatusCode};
 
 use crate::{
     Client, ClientState,
-    operations::{self, compat},
+    error::{MAX_PAYLOAD_EXCERPT, payload_excerpt},
+    operations::{self, Answer, compat},
     page_channel::{self, PageCall},
     transport::{Failure, rebuild},
 };
@@ -41,20 +45,22 @@ impl ClientHooks<ClientState> for Client {
     async fn exec(&self, request: Request, info: &OperationInfo) -> reqwest::Result<Response> {
         let row = operations::operation(info.operation_id);
         let page = page_channel::current();
-        let call = row.call(page.as_deref().map(PageCall::on_headers));
         let state = &self.inner;
+        let call = row.call(&state.transport, page.as_deref().map(PageCall::on_headers));
         let sent = compat::send(row.adaptation, self.client(), &state.transport, &state.routes, request, &call).await;
         match sent {
-            Ok(response) => match page {
-                Some(page) => hand_over(&page, response).await,
-                None => Ok(response),
+            Ok(response) => match (page, row.answer) {
+                // A stream parses its pages itself (and bounds its errors).
+                (Some(page), _) => hand_over(&page, response).await,
+                (None, Answer::Json(check)) => checked(response, check).await,
+                (None, _) => Ok(response),
             },
             Err(Failure::Connection(error)) => Err(error),
-            Err(failure) => Ok(divert(failure)),
+            Err(failure) => Ok(divert(Diversion::Failure(failure))),
         }
     }
 
-    /// Returns a failure that `exec` took aside as the call's error (see `Diverted`).
+    /// Returns what `exec` took aside as the call's error (see `Diverted`).
     async fn post<E>(
         &self,
         result: &reqwest::Result<Response>,
@@ -62,20 +68,47 @@ impl ClientHooks<ClientState> for Client {
     ) -> Result<(), progenitor_client::Error<E>> {
         let diverted = result.as_ref().ok().and_then(|r| r.extensions().get::<Diverted>());
         match diverted.and_then(|d| d.0.lock().ok()?.take()) {
-            Some(failure) => Err(failure.into_error()),
+            Some(Diversion::Failure(failure)) => Err(failure.into_error()),
+            Some(Diversion::Payload(excerpt, error)) => {
+                Err(progenitor_client::Error::InvalidResponsePayload(excerpt, error))
+            }
             None => Ok(()),
         }
     }
 }
 
-/// A failure that `exec` took aside, carried on an empty stand-in to `post`.
-#[derive(Clone)]
-struct Diverted(Arc<Mutex<Option<Failure>>>);
+/// What `exec` takes aside for `post`.
+enum Diversion {
+    Failure(Failure),
+    /// A body that does not parse, as an excerpt, and why.
+    Payload(Bytes, serde_json::Error),
+}
 
-fn divert(failure: Failure) -> Response {
+/// A diversion, carried on an empty stand-in from `exec` to `post`.
+#[derive(Clone)]
+struct Diverted(Arc<Mutex<Option<Diversion>>>);
+
+fn divert(diversion: Diversion) -> Response {
     let mut stand_in = http::Response::new(Bytes::new());
-    stand_in.extensions_mut().insert(Diverted(Arc::new(Mutex::new(Some(failure)))));
+    stand_in.extensions_mut().insert(Diverted(Arc::new(Mutex::new(Some(diversion)))));
     Response::from(stand_in)
+}
+
+/// A successful JSON answer whose body will not parse as the operation's
+/// type is taken aside with an excerpt of its body. A body no longer than
+/// the excerpt is left to the generated parse: its error is short anyway,
+/// and most bodies are parsed once.
+async fn checked(response: Response, check: operations::Check) -> reqwest::Result<Response> {
+    if !response.status().is_success() || response.content_length().is_some_and(|n| n as usize <= MAX_PAYLOAD_EXCERPT) {
+        return Ok(response);
+    }
+    let (status, headers, url) = (response.status(), response.headers().clone(), response.url().clone());
+    // The transport has read a JSON body into memory already: this does not wait.
+    let body = response.bytes().await?;
+    match check(&body) {
+        Ok(()) => Ok(rebuild(status, &headers, &url, body, None)),
+        Err(error) => Ok(divert(Diversion::Payload(payload_excerpt(&body, &error), error))),
+    }
 }
 
 /// What the generated code parses in place of a body handed to the stream.
@@ -91,7 +124,7 @@ async fn hand_over(page: &PageCall, response: Response) -> reqwest::Result<Respo
     let (status, headers, url) = (response.status(), response.headers().clone(), response.url().clone());
     // The transport has read a JSON body into memory already: this does not wait.
     let body = response.bytes().await?;
-    match page.keep_body(body) {
+    match page.keep_body(body, url.clone()) {
         Ok(()) => Ok(rebuild(status, &headers, &url, Bytes::from_static(HANDED_OVER), None)),
         Err(body) => Ok(rebuild(status, &headers, &url, body, None)),
     }

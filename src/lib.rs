@@ -29,14 +29,14 @@ mod hooks;
 
 pub use artifacts::{ArtifactDownload, ArtifactError, ArtifactProblem, ArtifactSource, Downloaded, Progress};
 pub use config::{ClientBuilder, ConfigError};
-pub use error::{ApiError, ErrorExt, JobTokenDenial, MAX_ERROR_BODY, Problem, RateLimit};
+pub use error::{ApiError, ErrorExt, JobTokenDenial, MAX_ERROR_BODY, MAX_PAYLOAD_EXCERPT, Problem, RateLimit};
 pub use job_log::{DEFAULT_POLL_INTERVAL, FollowLog, LogError, LogTail, MAX_BYTE_LIMIT};
 pub use pagination::{DEFAULT_PAGES_IN_FLIGHT, LOW_RATE_LIMIT, Paginate, STREAM_PER_PAGE};
 pub use path_text::{ArtifactPath, RefName};
 pub use project_id::ProjectId;
 pub use state::ClientState;
 pub use timestamp::Timestamp;
-pub use transport::{credential::TokenKind, retry::RetryPolicy};
+pub use transport::{DEFAULT_DEADLINE, DEFAULT_MAX_BODY_BYTES, credential::TokenKind, retry::RetryPolicy};
 pub use wait::{DEFAULT_MAX_WAIT_INTERVAL, DEFAULT_WAIT_INTERVAL, WaitError, WaitForJob};
 
 /// The client, builders and types that build.rs generates from `spec/openapi.yaml`.

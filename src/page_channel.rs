@@ -27,7 +27,7 @@
 use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
-use reqwest::header::HeaderMap;
+use reqwest::{Url, header::HeaderMap};
 
 tokio::task_local! {
     static PAGE: Arc<PageCall>;
@@ -39,7 +39,8 @@ pub(crate) struct PageCall {
     per_page: u32,
     /// Told a page answer's headers before its body is read.
     on_headers: Box<dyn Fn(&HeaderMap) + Send + Sync>,
-    body: Mutex<Option<Bytes>>,
+    /// The page's body, and the address that answered it.
+    body: Mutex<Option<(Bytes, Url)>>,
 }
 
 impl PageCall {
@@ -56,19 +57,20 @@ impl PageCall {
         &*self.on_headers
     }
 
-    /// Keeps a page's body for the stream; false if it could not be kept.
-    pub(crate) fn keep_body(&self, body: Bytes) -> Result<(), Bytes> {
+    /// Keeps a page's body, and the address that answered it, for the
+    /// stream; the body back if it could not be kept.
+    pub(crate) fn keep_body(&self, body: Bytes, url: Url) -> Result<(), Bytes> {
         match self.body.lock() {
             Ok(mut kept) => {
-                *kept = Some(body);
+                *kept = Some((body, url));
                 Ok(())
             }
             Err(_) => Err(body),
         }
     }
 
-    /// The body the hook kept, if it kept one.
-    pub(crate) fn take_body(&self) -> Option<Bytes> {
+    /// The body the hook kept, if it kept one, and its address.
+    pub(crate) fn take_body(&self) -> Option<(Bytes, Url)> {
         self.body.lock().ok()?.take()
     }
 }

@@ -432,7 +432,7 @@ async fn the_next_page_is_asked_for_on_this_ones_headers_and_never_two_ahead() {
 }
 
 #[tokio::test]
-async fn a_page_that_is_not_the_promised_json_ends_the_stream_with_its_body() {
+async fn a_page_that_is_not_the_promised_json_ends_the_stream_with_the_excerpt_where_it_broke() {
     let jobs = job_bodies();
     let server = Loopback::start(move |seen| {
         let index: usize = seen.query("cursor").and_then(|c| c.parse().ok()).unwrap_or(0);
@@ -457,9 +457,13 @@ async fn a_page_that_is_not_the_promised_json_ends_the_stream_with_its_body() {
     assert_eq!(results.len(), 101, "page 1's jobs, then the error, then the end");
     assert!(results[..100].iter().all(Result::is_ok));
     match &results[100] {
-        Err(gitlab_jobs::Error::InvalidResponsePayload(body, error)) => {
-            assert!(body.len() > 64 * 1024, "the whole body is kept");
-            assert!(error.is_eof(), "{error}");
+        Err(error @ gitlab_jobs::Error::InvalidResponsePayload(excerpt, parse)) => {
+            assert!(parse.is_eof(), "{parse}");
+            // The bytes where the parse stopped (the end), not the whole body,
+            // which progenitor's Display would print.
+            assert!(excerpt.len() <= gitlab_jobs::MAX_PAYLOAD_EXCERPT + 3, "{} bytes kept", excerpt.len());
+            assert!(excerpt.starts_with("…".as_bytes()) && excerpt.ends_with(b"},"), "{excerpt:?}");
+            assert!(error.to_string().len() < 8 * 1024);
         }
         other => panic!("expected the page's parse error, got {other:?}"),
     }

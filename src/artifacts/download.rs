@@ -2,23 +2,24 @@
 //! constant memory, resumed after a broken connection without writing a byte
 //! twice, and GitLab's 404s read for what they mean.
 
-use futures::StreamExt;
-use reqwest::{
-    StatusCode,
-    header::{self, HeaderValue},
-};
+use reqwest::StatusCode;
 use tokio::io::{AsyncWrite, AsyncWriteExt};
 
 use super::{ArtifactDownload, ArtifactError, ArtifactProblem, ArtifactSource, Downloaded, Progress};
 use crate::{
     ApiError, Error, ErrorExt,
-    transfer::{self, content_range, skip_prefix},
-    transport::retry::is_retryable_error,
+    transfer::{self, FileRead, ReadError},
+    transport::Deadline,
 };
 
 impl ArtifactDownload<'_> {
     /// Writes the artifact to `writer` in constant memory and returns how
     /// many bytes were written. The writer is flushed at the end.
+    ///
+    /// A broken connection is resumed where that provably continues the same
+    /// artifact (see [`ArtifactDownload`]); an artifact that changed in
+    /// between ends in [`ArtifactProblem::Changed`], never in a file spliced
+    /// from two versions.
     pub async fn to_writer<W>(mut self, writer: &mut W) -> Result<Downloaded, ArtifactError>
     where
         W: AsyncWrite + Unpin + ?Sized,
@@ -27,115 +28,43 @@ impl ArtifactDownload<'_> {
             error: Error::InvalidRequest(problem.to_string()),
             problem: Some(problem),
         })?;
-        let attempts = self.client.inner.transport.retry.attempts();
-        let mut received = 0u64;
-        let mut resumed = 0u32;
-        let mut failures = 0u32;
-        let mut total: Option<u64> = None;
-        // The first answer's size, to tell a resumed answer of another artifact.
-        let mut first_size: Option<u64> = None;
-        let mut size_asked = false;
-        // What the first answer said about the artifact's version: a resumed
-        // range is asked with `If-Range`, so a changed artifact comes whole.
-        let mut validator: Option<HeaderValue> = None;
-        loop {
-            let mut headers = Vec::new();
-            if received > 0 {
-                let range = HeaderValue::from_str(&format!("bytes={received}-"))
-                    .map_err(|e| self.api(Error::InvalidRequest(e.to_string())))?;
-                headers.push((header::RANGE, range));
-                if let Some(validator) = &validator {
-                    headers.push((header::IF_RANGE, validator.clone()));
-                }
-            }
-            let response = transfer::get(self.client, row, &url, &headers).await.map_err(|e| self.api(e))?;
-            let status = response.status();
-            let mut skip: u64;
-            let this_validator =
-                response.headers().get(header::ETAG).or(response.headers().get(header::LAST_MODIFIED)).cloned();
-            let size = match status {
-                StatusCode::OK => {
-                    skip = received;
-                    response.content_length()
-                }
-                StatusCode::PARTIAL_CONTENT => {
-                    // A range answer must say which bytes it holds; one that
-                    // does not (or holds several ranges) cannot be spliced.
-                    let Some((start, size)) = content_range(response.headers()) else {
-                        return Err(self.api(Error::InvalidRequest(
-                            "a 206 answer without a single Content-Range cannot be resumed".into(),
-                        )));
-                    };
-                    if start > received {
-                        let error = Error::InvalidRequest(format!(
-                            "asked for bytes from {received}, the server sent bytes from {start}"
-                        ));
-                        return Err(self.api(error));
-                    }
-                    skip = received - start;
-                    size
-                }
-                _ => return Err(self.explain(Error::UnexpectedResponse(response)).await),
+        let deadline = self.deadline.and_then(Deadline::after);
+        let first = transfer::get(self.client, row, &url, &[], deadline).await.map_err(|e| self.api(e))?;
+        if first.status() != StatusCode::OK {
+            let error = match first.status() {
+                status if status.is_client_error() || status.is_server_error() => Error::UnexpectedResponse(first),
+                _ => transfer::refuse(self.client, first, "it is no answer to a download".into()),
             };
-            if received == 0 {
-                validator = this_validator;
-                first_size = size;
-            } else {
-                // A resumed answer must be the same artifact: by its ETag or
-                // Last-Modified, and by its size, where both answers say them.
-                // (A by-ref download may meanwhile resolve to a newer job.)
-                let changed = matches!((&validator, &this_validator), (Some(a), Some(b)) if a != b)
-                    || matches!((first_size, size), (Some(a), Some(b)) if a != b);
-                if changed {
-                    return Err(self.api(Error::InvalidRequest(format!(
-                        "the artifact changed while it was downloading ({received} bytes written); start again"
-                    ))));
+            return Err(self.explain(error).await);
+        }
+        let mut read = FileRead::new(self.client, row, url, false, deadline, first);
+        let total = match read.size() {
+            Some(size) => Some(size),
+            None => self.archive_size().await,
+        };
+        self.report(Progress { received: 0, total });
+        let mut received = 0u64;
+        loop {
+            match read.next_chunk().await {
+                Ok(Some(chunk)) => {
+                    writer.write_all(&chunk).await.map_err(ArtifactError::Write)?;
+                    received = received.saturating_add(chunk.len() as u64);
+                    self.report(Progress { received, total });
+                }
+                Ok(None) => break,
+                Err(ReadError::Api(error)) => return Err(self.explain(*error).await),
+                Err(ReadError::Broken { resumes, error }) => {
+                    let problem = ArtifactProblem::Broken { resumes, written: received };
+                    return Err(ArtifactError::Api { error: *error, problem: Some(problem) });
+                }
+                Err(ReadError::Changed(error)) => {
+                    let problem = ArtifactProblem::Changed { written: received };
+                    return Err(ArtifactError::Api { error: *error, problem: Some(problem) });
                 }
             }
-            total = total.or(size);
-            if received == 0 {
-                // Once: a retried first request needs no second look at the job.
-                if total.is_none() && !size_asked {
-                    size_asked = true;
-                    total = self.archive_size().await;
-                }
-                self.report(Progress { received, total });
-            }
-            let mut body = response.bytes_stream();
-            let mut broken = None;
-            while let Some(chunk) = body.next().await {
-                match chunk {
-                    Ok(chunk) => {
-                        let chunk = skip_prefix(chunk, &mut skip);
-                        if chunk.is_empty() {
-                            continue;
-                        }
-                        writer.write_all(&chunk).await.map_err(ArtifactError::Write)?;
-                        received += chunk.len() as u64;
-                        failures = 0;
-                        self.report(Progress { received, total });
-                    }
-                    Err(error) => {
-                        broken = Some(error);
-                        break;
-                    }
-                }
-            }
-            match broken {
-                None if total.is_none_or(|total| received >= total) => break,
-                // The body ended early without an error: resume as after a break.
-                None => failures += 1,
-                Some(error) if is_retryable_error(&error) => failures += 1,
-                Some(error) => return Err(self.api(Error::ResponseBodyError(error))),
-            }
-            if failures >= attempts {
-                let why = format!("the connection broke {failures} times; {received} bytes were written");
-                return Err(self.api(Error::InvalidRequest(why)));
-            }
-            resumed += 1;
         }
         writer.flush().await.map_err(ArtifactError::Write)?;
-        Ok(Downloaded { bytes: received, resumed })
+        Ok(Downloaded { bytes: received, resumed: read.resumes() })
     }
 
     fn report(&mut self, progress: Progress) {

@@ -1,16 +1,18 @@
 //! Job artifacts: downloads of any size to any `AsyncWrite` in constant
 //! memory, through object-storage redirects, resumed after a broken
-//! connection; errors that say why an artifact is not there; and the paths of
-//! the single-file routes as GitLab routes them.
+//! connection; and errors that say why an artifact is not there.
 //!
 //! GitLab answers the archive routes with the archive, or with a 302 to object
 //! storage or a CDN on another host; the client follows it without GitLab's
-//! credentials (`redirect.rs`). A broken download asks again with
-//! `Range: bytes=<received>-`: storage and GitLab's own file server answer
-//! 206 and the download goes on; a server that answers 200 sends the whole
-//! body again and the bytes already written are skipped. No byte is written
-//! twice either way. The client asks for no compression (reqwest is built
-//! without it), so byte offsets are offsets of the artifact itself.
+//! credentials (`transport/redirect.rs`). A broken download is resumed only
+//! where the answer proves it continues the same artifact (`transfer.rs`):
+//! with its `ETag` or `Last-Modified`, the rest is asked for with `Range` and
+//! `If-Range`, and a `206` must start at the next byte and name the same
+//! size; without either, the whole artifact comes again, and the bytes
+//! already written are skipped after a digest shows they are the same. No
+//! byte is written twice, and two versions are never spliced. The client
+//! asks for no compression, so byte offsets are offsets of the artifact
+//! itself.
 
 mod download;
 
@@ -108,6 +110,23 @@ pub enum ArtifactProblem {
     /// GitLab refused the path (a NUL byte or invalid UTF-8), or the client
     /// did (`.` or `..`, which would change the route).
     BadPath,
+    /// The artifact changed between a broken connection and its resume (a
+    /// by-ref download that now resolves to a newer job, an archive
+    /// replaced): what was written is the start of the older version. Start
+    /// again.
+    Changed {
+        /// Bytes written before the change showed.
+        written: u64,
+    },
+    /// The connection broke more often than the client's retry policy
+    /// allows (`RetryPolicy::max_attempts` in a row without progress,
+    /// `RetryPolicy::max_resumes` in all).
+    Broken {
+        /// How many times the download was resumed.
+        resumes: u32,
+        /// Bytes written, all of them right.
+        written: u64,
+    },
 }
 
 impl fmt::Display for ArtifactProblem {
@@ -124,6 +143,13 @@ impl fmt::Display for ArtifactProblem {
             }
             ArtifactProblem::NoSuchProject => f.write_str("no such project, or not visible to this token"),
             ArtifactProblem::BadPath => f.write_str("the artifact path cannot be asked for"),
+            ArtifactProblem::Changed { written } => write!(
+                f,
+                "the artifact changed while it was downloading ({written} bytes of the older version were written; start again)"
+            ),
+            ArtifactProblem::Broken { resumes, written } => {
+                write!(f, "the connection kept breaking ({resumes} resumes, {written} bytes written)")
+            }
         }
     }
 }
@@ -183,6 +209,7 @@ pub struct ArtifactDownload<'a> {
     project: ProjectId,
     source: ArtifactSource,
     search_recent: bool,
+    deadline: Option<std::time::Duration>,
     progress: Option<Box<dyn FnMut(Progress) + Send + 'a>>,
 }
 
@@ -213,7 +240,14 @@ impl Client {
     /// # Ok(()) }
     /// ```
     pub fn download_artifacts(&self, project: impl Into<ProjectId>, source: ArtifactSource) -> ArtifactDownload<'_> {
-        ArtifactDownload { client: self, project: project.into(), source, search_recent: false, progress: None }
+        ArtifactDownload {
+            client: self,
+            project: project.into(),
+            source,
+            search_recent: false,
+            deadline: None,
+            progress: None,
+        }
     }
 }
 
@@ -223,6 +257,15 @@ impl<'a> ArtifactDownload<'a> {
     /// older servers ignore it).
     pub fn search_recent_successful_pipelines(mut self, search: bool) -> Self {
         self.search_recent = search;
+        self
+    }
+
+    /// The longest the whole download may take, resumes included; none by
+    /// default (the client's [`timeout`](crate::ClientBuilder::timeout)
+    /// still bounds every silence). Past it the download ends with an error
+    /// that says how many bytes were written.
+    pub fn deadline(mut self, deadline: std::time::Duration) -> Self {
+        self.deadline = Some(deadline);
         self
     }
 

@@ -12,7 +12,7 @@ use futures::{
 
 use crate::{
     Client, Error, ProjectId,
-    transfer::{Body, skip_prefix},
+    transfer::{Body, Digest, skip_prefix},
     transport::retry::is_retryable_error,
     wait::JobPoll,
 };
@@ -64,7 +64,13 @@ struct Follow<'a> {
     last_round: bool,
     /// The looks at the job between two reads of its log.
     poll: JobPoll,
+    /// Breaks in a row without progress, and in all.
     failures: u32,
+    breaks: u32,
+    /// A digest of the bytes delivered, and while a whole log is read again,
+    /// one of the bytes skipped with the value it must reach.
+    digest: Digest,
+    check: Option<(Digest, u64)>,
 }
 
 impl<'a> FollowLog<'a> {
@@ -90,6 +96,9 @@ impl<'a> FollowLog<'a> {
             last_round: false,
             poll: JobPoll::fixed(self.poll_interval),
             failures: 0,
+            breaks: 0,
+            digest: Digest::default(),
+            check: None,
         };
         stream::unfold(Some(state), |state| async move {
             let mut st = state?;
@@ -115,10 +124,23 @@ impl Follow<'_> {
             let body = self.body.as_mut().unwrap_or_else(|| unreachable!("checked just above"));
             match body.next().await {
                 Some(Ok(chunk)) => {
-                    self.received += chunk.len() as u64;
+                    self.received = self.received.saturating_add(chunk.len() as u64);
+                    let skipping = self.skip.min(chunk.len() as u64) as usize;
+                    if let Some((digest, _)) = &mut self.check {
+                        digest.update(&chunk[..skipping]);
+                    }
                     let fresh = skip_prefix(chunk, &mut self.skip);
+                    // The bytes skipped must be those delivered: a log only
+                    // grows, and one that changed would be spliced.
+                    if self.skip == 0
+                        && let Some((digest, expected)) = self.check.take()
+                        && digest.value() != expected
+                    {
+                        return Err(self.changed("its first bytes differ from those already delivered"));
+                    }
                     if !fresh.is_empty() {
-                        self.delivered += fresh.len() as u64;
+                        self.delivered = self.delivered.saturating_add(fresh.len() as u64);
+                        self.digest.update(&fresh);
                         self.failures = 0;
                         return Ok(Some(fresh));
                     }
@@ -126,14 +148,20 @@ impl Follow<'_> {
                 Some(Err(error)) => {
                     self.body = None;
                     self.failures += 1;
-                    if !is_retryable_error(&error) || self.failures >= self.client.inner.transport.retry.attempts() {
-                        return Err(Error::ResponseBodyError(error));
+                    self.breaks += 1;
+                    let policy = &self.client.inner.transport.retry;
+                    let too_many = self.failures >= policy.attempts() || self.breaks > policy.resumes();
+                    if !is_retryable_error(&error) || too_many {
+                        return Err(Error::ResponseBodyError(self.client.inner.transport.shown_error(error)));
                     }
                     // The next round asks again from what was delivered.
                     self.last_round = false;
                 }
                 None => {
                     self.body = None;
+                    if self.skip > 0 {
+                        return Err(self.changed("it is shorter than the bytes already delivered"));
+                    }
                     // A full slice means more is waiting: ask again at once.
                     if self.sliced && self.received >= u64::from(MAX_BYTE_LIMIT) {
                         self.open(true).await?;
@@ -208,8 +236,17 @@ impl Follow<'_> {
         };
         self.body = Some(response.into_inner().into_inner());
         self.skip = if sliced { 0 } else { self.delivered };
+        self.check = (self.skip > 0).then(|| (Digest::default(), self.digest.value()));
         self.received = 0;
         self.sliced = sliced;
         Ok(())
+    }
+
+    /// The error of a log that changed while it was followed.
+    fn changed(&self, why: &str) -> Error {
+        Error::Custom(format!(
+            "the log of job {} changed while it was followed: {why} ({} bytes were delivered)",
+            self.job_id, self.delivered
+        ))
     }
 }

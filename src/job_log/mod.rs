@@ -5,11 +5,14 @@
 //! `byte_limit` up to 512,000 bytes); older ones ignore both and always send the
 //! whole log. Everything here works against both: where a server may have
 //! ignored the slice, the bytes already delivered are skipped as they arrive.
-//! A whole log resumed after a broken connection asks for the rest with
-//! `Range`; GitLab's own trace endpoint (`lib/api/ci/jobs.rb`) sends the
-//! whole log whatever is asked, and a proxy or cache in front of it may
-//! honour the range. The answer decides: a slice from the right byte is
-//! read as it is, a whole log is skipped likewise.
+//! A whole log resumed after a broken connection is read as `transfer.rs`
+//! reads any file: the rest asked for with `Range` and `If-Range` where the
+//! first answer had a validator (GitLab's own trace endpoint,
+//! `lib/api/ci/jobs.rb`, sends the whole log whatever is asked; a proxy or
+//! cache in front of it may honour the range), else the whole log again with
+//! the bytes delivered skipped once a digest shows they are the same. A
+//! running job's log may grow in between; one that changed otherwise is an
+//! error, never spliced.
 
 use bytes::Bytes;
 use futures::{
@@ -24,11 +27,12 @@ mod tail;
 pub use follow::{DEFAULT_POLL_INTERVAL, FollowLog, MAX_BYTE_LIMIT};
 pub use tail::LogTail;
 
+use reqwest::StatusCode;
+
 use crate::{
     Client, Error, ProjectId,
     operations::rows,
-    transfer::{self, Body, content_range, skip_prefix},
-    transport::retry::is_retryable_error,
+    transfer::{self, FileRead},
 };
 
 /// Why a log could not be written out.
@@ -61,74 +65,38 @@ impl std::error::Error for LogError {
 
 impl Client {
     /// A job's whole log as a stream of byte chunks. Only one chunk is held at
-    /// a time. If the connection breaks midway, the rest of the log is asked
-    /// for with `Range: bytes=N-`, and where the server sends the whole log
-    /// instead, the bytes already delivered are skipped; up to the client's
-    /// retry attempts. No byte is delivered twice.
+    /// a time. If the connection breaks midway, the rest is asked for where
+    /// that provably continues the same log (`Range` with `If-Range`, where
+    /// the first answer had an `ETag` or `Last-Modified`), else the log is
+    /// read again and the bytes already delivered are skipped once a digest
+    /// shows they are the same; a running job's log may have grown in
+    /// between. A log that changed otherwise ends the stream with an error.
+    /// No byte is delivered twice, within the client's retry policy
+    /// (`RetryPolicy::max_attempts` breaks in a row, `max_resumes` in all).
     pub fn job_log(&self, project: impl Into<ProjectId>, job_id: i64) -> BoxStream<'_, Result<Bytes, Error>> {
-        let project = project.into();
-        let attempts = self.inner.transport.retry.attempts();
-        struct State {
-            body: Option<Body>,
-            delivered: u64,
-            skip: u64,
-            failures: u32,
-        }
-        let start = State { body: None, delivered: 0, skip: 0, failures: 0 };
-        stream::unfold(Some(start), move |state| {
-            let project = project.clone();
-            async move {
-                let mut st = state?;
-                loop {
-                    let Some(body) = st.body.as_mut() else {
-                        if st.delivered > 0 {
-                            match self.rest_of_log(&project, job_id, st.delivered).await {
-                                Ok(Rest::Slice(body)) => {
-                                    st.body = Some(body);
-                                    st.skip = 0;
-                                    continue;
-                                }
-                                Ok(Rest::Whole(body)) => {
-                                    st.body = Some(body);
-                                    st.skip = st.delivered;
-                                    continue;
-                                }
-                                Ok(Rest::Nothing) => return None,
-                                Ok(Rest::Unsliced) => {}
-                                Err(error) => return Some((Err(error), None)),
-                            }
-                        }
-                        match self.get_job_trace().id(project.clone()).job_id(job_id).send().await {
-                            Ok(response) => {
-                                st.body = Some(response.into_inner().into_inner());
-                                st.skip = st.delivered;
-                                continue;
-                            }
-                            Err(error) => return Some((Err(error), None)),
-                        }
-                    };
-                    match body.next().await {
-                        Some(Ok(chunk)) => {
-                            let fresh = skip_prefix(chunk, &mut st.skip);
-                            if fresh.is_empty() {
-                                continue;
-                            }
-                            st.delivered += fresh.len() as u64;
-                            // Progress: breaks are counted from here anew.
-                            st.failures = 0;
-                            return Some((Ok(fresh), Some(st)));
-                        }
-                        None => return None,
-                        Some(Err(error)) => {
-                            st.failures += 1;
-                            if !is_retryable_error(&error) || st.failures >= attempts {
-                                return Some((Err(Error::ResponseBodyError(error)), None));
-                            }
-                            // Start over; `skip` drops what was already delivered.
-                            st.body = None;
-                        }
+        let url = self.trace_url(&project.into(), job_id);
+        stream::unfold(Some((None, url)), move |state| async move {
+            let (read, url): (Option<FileRead<'_>>, String) = state?;
+            let mut read = match read {
+                Some(read) => read,
+                None => match transfer::get(self, rows::get_job_trace(), &url, &[], None).await {
+                    Ok(first) if first.status() == StatusCode::OK => {
+                        FileRead::new(self, rows::get_job_trace(), url.clone(), true, None, first)
                     }
-                }
+                    Ok(first) if first.status().is_client_error() || first.status().is_server_error() => {
+                        return Some((Err(Error::UnexpectedResponse(first)), None));
+                    }
+                    Ok(first) => {
+                        let error = transfer::refuse(self, first, "it is no answer to a job log's download".into());
+                        return Some((Err(error), None));
+                    }
+                    Err(error) => return Some((Err(error), None)),
+                },
+            };
+            match read.next_chunk().await {
+                Ok(Some(chunk)) => Some((Ok(chunk), Some((Some(read), url)))),
+                Ok(None) => None,
+                Err(error) => Some((Err(error.into_error()), None)),
             }
         })
         .boxed()
@@ -158,20 +126,6 @@ impl Client {
     }
 }
 
-/// What a server answered to `Range: bytes=N-` for the rest of a log.
-enum Rest {
-    /// The log from byte N on.
-    Slice(Body),
-    /// The log is N bytes long: nothing is left.
-    Nothing,
-    /// The whole log (the server ignores `Range`): its first N bytes are
-    /// skipped.
-    Whole(Body),
-    /// Neither: the generated request reads the log again (or reports
-    /// what went wrong as on the first try), its first N bytes skipped.
-    Unsliced,
-}
-
 impl Client {
     /// A job's log asked for with `Range: <range>`, as generated requests
     /// are sent (the generated operation has no `Range` setter); the caller
@@ -182,26 +136,17 @@ impl Client {
         job_id: i64,
         range: &str,
     ) -> Result<reqwest::Response, Error> {
-        let url = format!(
+        let url = self.trace_url(project, job_id);
+        let range = reqwest::header::HeaderValue::from_str(range).map_err(|e| Error::InvalidRequest(e.to_string()))?;
+        transfer::get(self, rows::get_job_trace(), &url, &[(reqwest::header::RANGE, range)], None).await
+    }
+
+    /// The address of a job's log, as the generated `get_job_trace` builds it.
+    fn trace_url(&self, project: &ProjectId, job_id: i64) -> String {
+        format!(
             "{}/projects/{}/jobs/{job_id}/trace",
             self.baseurl,
             progenitor_client::encode_path(&project.to_string())
-        );
-        let range = reqwest::header::HeaderValue::from_str(range).map_err(|e| Error::InvalidRequest(e.to_string()))?;
-        transfer::get(self, rows::get_job_trace(), &url, &[(reqwest::header::RANGE, range)]).await
-    }
-
-    /// Asks for a log from byte `from` on. A log only grows (a new attempt
-    /// of a job is a new job), so its first `from` bytes are still the ones
-    /// delivered, and the slice continues them.
-    async fn rest_of_log(&self, project: &ProjectId, job_id: i64, from: u64) -> Result<Rest, Error> {
-        let response = self.trace_range(project, job_id, &format!("bytes={from}-")).await?;
-        let range = content_range(response.headers());
-        Ok(match response.status().as_u16() {
-            206 if range.is_some_and(|(start, _)| start == from) => Rest::Slice(Box::pin(response.bytes_stream())),
-            416 if range.is_some_and(|(_, total)| total == Some(from)) => Rest::Nothing,
-            200 => Rest::Whole(Box::pin(response.bytes_stream())),
-            _ => Rest::Unsliced,
-        })
+        )
     }
 }

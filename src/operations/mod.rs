@@ -14,7 +14,12 @@ pub(crate) mod validation;
 
 use reqwest::Url;
 
-use crate::transport::{Call, Expect};
+use serde::de::DeserializeOwned;
+
+use crate::{
+    Error, ResponseValue, builder,
+    transport::{Call, Deadline, Expect, Settings},
+};
 use compat::Adaptation;
 use paths::PathShape;
 
@@ -24,7 +29,7 @@ pub(crate) struct Operation {
     /// The spec's `operationId`.
     pub(crate) id: &'static str,
     /// What a successful answer holds.
-    pub(crate) answer: Expect,
+    pub(crate) answer: Answer,
     /// Whether sending the request again cannot do anything twice. Reads
     /// are; `retry` and `play` start new work each time, so sending one
     /// twice could start a job twice, and no write is repeated.
@@ -33,51 +38,92 @@ pub(crate) struct Operation {
     pub(crate) path: PathShape,
 }
 
+/// What a successful answer of an operation holds.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Answer {
+    /// JSON, with the parse the generated `send()` will make of it.
+    Json(Check),
+    /// A file, streamed.
+    File,
+    /// Nothing (`204 No Content`).
+    Nothing,
+}
+
+/// Parses a body as the generated code will, keeping nothing: whether that
+/// parse fails, and why.
+pub(crate) type Check = fn(&[u8]) -> serde_json::Result<()>;
+
+fn parses<T: DeserializeOwned>(body: &[u8]) -> serde_json::Result<()> {
+    serde_json::from_slice::<T>(body).map(drop)
+}
+
+/// The parse of what the builder's `send()` returns, so that the type comes
+/// from the generated signature and cannot be named wrong here.
+const fn parse_of<B, F, T>(_send: fn(B) -> F) -> Check
+where
+    F: Future<Output = Result<ResponseValue<T>, Error>>,
+    T: DeserializeOwned,
+{
+    parses::<T>
+}
+
 /// A read whose answer is JSON: the most common row.
-const fn read(id: &'static str) -> Operation {
-    Operation { id, answer: Expect::Json, idempotent: true, adaptation: Adaptation::None, path: PathShape::Plain }
+const fn read(id: &'static str, check: Check) -> Operation {
+    Operation {
+        id,
+        answer: Answer::Json(check),
+        idempotent: true,
+        adaptation: Adaptation::None,
+        path: PathShape::Plain,
+    }
 }
 
 /// A write whose answer is JSON, never repeated.
-const fn write(id: &'static str) -> Operation {
-    Operation { idempotent: false, ..read(id) }
+const fn write(id: &'static str, check: Check) -> Operation {
+    Operation { idempotent: false, ..read(id, check) }
 }
 
 /// A read whose answer is a file.
 const fn file(id: &'static str, path: PathShape) -> Operation {
-    Operation { answer: Expect::File, path, ..read(id) }
+    Operation { id, answer: Answer::File, idempotent: true, adaptation: Adaptation::None, path }
 }
 
 /// Every operation of the spec, in its order.
 pub(crate) const OPERATIONS: &[Operation] = &[
     // Servers before 18.7 ignore `ref` and send every job (`compat.rs`).
-    Operation { adaptation: Adaptation::RefFilter, ..read("list_project_jobs") },
-    read("list_pipeline_jobs"),
+    Operation {
+        adaptation: Adaptation::RefFilter,
+        ..read("list_project_jobs", parse_of(builder::ListProjectJobs::send))
+    },
+    read("list_pipeline_jobs", parse_of(builder::ListPipelineJobs::send)),
     // Servers before 19.2 lack `trigger_jobs` and answer on `bridges` (`compat.rs`).
-    Operation { adaptation: Adaptation::BridgesFallback, ..read("list_pipeline_trigger_jobs") },
-    read("list_pipeline_bridges"),
-    read("get_current_job"),
-    read("get_allowed_agents"),
-    read("get_job"),
+    Operation {
+        adaptation: Adaptation::BridgesFallback,
+        ..read("list_pipeline_trigger_jobs", parse_of(builder::ListPipelineTriggerJobs::send))
+    },
+    read("list_pipeline_bridges", parse_of(builder::ListPipelineBridges::send)),
+    read("get_current_job", parse_of(builder::GetCurrentJob::send)),
+    read("get_allowed_agents", parse_of(builder::GetAllowedAgents::send)),
+    read("get_job", parse_of(builder::GetJob::send)),
     file("get_job_trace", PathShape::Plain),
-    write("cancel_job"),
-    write("retry_job"),
-    write("erase_job"),
-    write("play_job"),
+    write("cancel_job", parse_of(builder::CancelJob::send)),
+    write("retry_job", parse_of(builder::RetryJob::send)),
+    write("erase_job", parse_of(builder::EraseJob::send)),
+    write("play_job", parse_of(builder::PlayJob::send)),
     file("download_job_artifacts", PathShape::Plain),
-    Operation { answer: Expect::Nothing, ..write("delete_job_artifacts") },
+    Operation { answer: Answer::Nothing, idempotent: false, ..file("delete_job_artifacts", PathShape::Plain) },
     file("download_artifacts_by_ref", PathShape::ArchiveByRef),
     file("get_job_artifact_file", PathShape::ArtifactFile),
     file("get_artifact_file_by_ref", PathShape::ArtifactFileByRef),
-    read("list_job_artifacts_tree"),
-    write("keep_job_artifacts"),
-    write("delete_project_artifacts"),
+    read("list_job_artifacts_tree", parse_of(builder::ListJobArtifactsTree::send)),
+    write("keep_job_artifacts", parse_of(builder::KeepJobArtifacts::send)),
+    write("delete_project_artifacts", parse_of(builder::DeleteProjectArtifacts::send)),
 ];
 
 /// The row of an operation the table does not know: a JSON answer, never
 /// repeated, nothing adapted. Only a spec edit without a row gets here, and
 /// a test fails on that.
-const UNKNOWN: Operation = write("(unknown operation)");
+const UNKNOWN: Operation = write("(unknown operation)", parses::<serde::de::IgnoredAny>);
 
 /// The row of `id`.
 pub(crate) fn operation(id: &str) -> &'static Operation {
@@ -93,12 +139,20 @@ impl Operation {
         paths::shape(self.path, self.id, url)
     }
 
-    /// What the transport needs to know to send a request of this operation.
+    /// What the transport needs to know to send a request of this
+    /// operation: a JSON or empty answer has the client's deadline, a file
+    /// none.
     pub(crate) fn call<'a>(
         &'a self,
+        settings: &Settings,
         on_headers: Option<&'a (dyn Fn(&reqwest::header::HeaderMap) + Send + Sync)>,
     ) -> Call<'a> {
-        Call { expect: self.answer, idempotent: self.idempotent, on_headers }
+        let (expect, deadline) = match self.answer {
+            Answer::File => (Expect::File, None),
+            Answer::Json(_) => (Expect::Json, settings.deadline.and_then(Deadline::after)),
+            Answer::Nothing => (Expect::Nothing, settings.deadline.and_then(Deadline::after)),
+        };
+        Call { operation: self.id, expect, idempotent: self.idempotent, on_headers, deadline }
     }
 }
 
@@ -144,12 +198,12 @@ mod tests {
             let row = operation(id);
             assert_eq!(row.id, *id, "spec/openapi.yaml has `{id}`: add its row to src/operations/mod.rs");
             assert_eq!(row.idempotent, *method == "GET", "{id}: only reads may be sent again");
-            let expected = match *answer {
-                "json" => Expect::Json,
-                "file" => Expect::File,
-                _ => Expect::Nothing,
+            let kind = match row.answer {
+                Answer::Json(_) => "json",
+                Answer::File => "file",
+                Answer::Nothing => "none",
             };
-            assert_eq!(row.answer, expected, "{id}: the spec's success answer is {answer}");
+            assert_eq!(kind, *answer, "{id}: the spec's success answer is {answer}");
         }
         for row in OPERATIONS {
             assert!(
@@ -162,10 +216,32 @@ mod tests {
     }
 
     #[test]
+    fn each_rows_check_is_the_parse_of_its_operations_type() {
+        let check = |id: &str| match operation(id).answer {
+            Answer::Json(check) => check,
+            other => panic!("{id}: {other:?}"),
+        };
+        let job = include_str!("../../tests/fixtures/real/job_newest.json");
+        let page = format!("[{job}]");
+        // A list of jobs, a job, a list of artifact entries: each row takes
+        // its own shape and refuses the others.
+        assert!(check("list_project_jobs")(page.as_bytes()).is_ok());
+        assert!(check("list_project_jobs")(job.as_bytes()).is_err());
+        assert!(check("get_job")(job.as_bytes()).is_ok());
+        assert!(check("get_job")(page.as_bytes()).is_err());
+        assert!(check("retry_job")(br#"{"id":1}"#).is_err(), "a job has required fields");
+        assert!(
+            check("list_job_artifacts_tree")(br#"[{"name":"a","path":"a","type":"file","size":1,"mode":"100644"}]"#)
+                .is_ok()
+        );
+        assert!(check("list_job_artifacts_tree")(page.as_bytes()).is_err());
+    }
+
+    #[test]
     fn an_unknown_operation_is_treated_as_a_write() {
         let row = operation("no_such_operation");
         assert!(!row.idempotent);
-        assert_eq!(row.answer, Expect::Json);
+        assert!(matches!(row.answer, Answer::Json(_)));
     }
 
     fn url(query: &str) -> Url {

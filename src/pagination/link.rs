@@ -20,39 +20,65 @@ pub(super) fn link_base() -> Url {
     Url::parse("http://gitlab.invalid/").unwrap_or_else(|_| unreachable!("a constant URL parses"))
 }
 
-/// Where the page after this one is, from the response headers.
-pub(super) fn next_page(current: &Next, headers: &HeaderMap, base: &Url) -> Next {
+/// Where the page after this one is, from the response headers, or why
+/// the headers make no sense. A keyset cursor is taken as it is (the stream
+/// tells one it has read before); an offset page must be the one after this
+/// one: going back would read pages again, and skipping ahead would drop
+/// the pages between without a sign.
+pub(super) fn next_page(current: &Next, headers: &HeaderMap, base: &Url) -> Result<Next, String> {
     let next_link = link_with_rel(headers, "next", base);
     if matches!(current, Next::KeysetFirst | Next::Keyset(_)) {
-        let cursor = next_link.as_ref().and_then(|url| query_value(url, "cursor"));
-        if let Some(cursor) = cursor {
-            return match current {
-                Next::Keyset(previous) if *previous == cursor => Next::Done,
-                _ => Next::Keyset(cursor),
-            };
+        if let Some(cursor) = next_link.as_ref().and_then(|url| query_value(url, "cursor")) {
+            return Ok(Next::Keyset(cursor));
         }
         // A server that ignores `pagination=keyset` answers with offset
         // pages: go on with those from page 2.
-        if next_link.is_none() && header_page(headers, "x-next-page").is_none() {
-            return Next::Done;
+        if next_link.is_none() && header_page(headers, "x-next-page")?.is_none() {
+            return Ok(Next::Done);
         }
     }
     let current_page = match current {
         Next::Offset(page) => *page,
         _ => 1,
     };
-    let following = header_page(headers, "x-next-page")
-        .or_else(|| next_link.as_ref().and_then(|url| query_value(url, "page")?.parse().ok()));
+    let following = match header_page(headers, "x-next-page")? {
+        Some(page) => Some(("X-Next-Page", page)),
+        None => match next_link.as_ref().and_then(|url| query_value(url, "page")) {
+            Some(page) => Some(("Link", page_number("Link", &page)?)),
+            None => None,
+        },
+    };
     match following {
-        // Never go back or stand still, whatever the headers claim.
-        Some(page) if page > current_page => Next::Offset(page),
-        _ => Next::Done,
+        None => Ok(Next::Done),
+        Some((_, page)) if page == u64::from(current_page) + 1 => {
+            u32::try_from(page).map(Next::Offset).map_err(|_| format!("page {page} is past any list GitLab pages"))
+        }
+        Some((header, page)) if page <= u64::from(current_page) => Err(format!(
+            "its {header} says page {page} follows page {current_page}: the list would go back to a page already read"
+        )),
+        Some((header, page)) => Err(format!(
+            "its {header} says page {page} follows page {current_page}: the pages between would be skipped"
+        )),
     }
 }
 
-/// A page number header; GitLab sends an empty string where there is no page.
-pub(super) fn header_page(headers: &HeaderMap, name: &str) -> Option<u32> {
-    headers.get(name)?.to_str().ok()?.trim().parse().ok()
+/// A page number header. GitLab sends an empty string where there is no
+/// page; anything else that is not a page number is an error.
+pub(super) fn header_page(headers: &HeaderMap, name: &str) -> Result<Option<u64>, String> {
+    let Some(value) = headers.get(name) else { return Ok(None) };
+    let text = value.to_str().map_err(|_| format!("its {name} header is not text"))?.trim();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    page_number(name, text).map(Some)
+}
+
+fn page_number(name: &str, text: &str) -> Result<u64, String> {
+    let shown: String = text.chars().take(24).collect();
+    if !text.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(format!("its {name} header `{shown}` is not a page number"));
+    }
+    text.parse().map_err(|_| format!("its {name} header `{shown}` is not a page number any list has"))
 }
 
 fn query_value(url: &Url, name: &str) -> Option<String> {
@@ -147,31 +173,50 @@ mod tests {
             "link",
             "<https://gitlab.example.com/api/v4/projects/1/jobs?cursor=eyJpZCI6IjEwIn0%3D&pagination=keyset&per_page=100>; rel=\"next\"",
         )]);
-        assert_eq!(next_page(&Next::KeysetFirst, &h, &base()), Next::Keyset("eyJpZCI6IjEwIn0=".into()));
+        assert_eq!(next_page(&Next::KeysetFirst, &h, &base()), Ok(Next::Keyset("eyJpZCI6IjEwIn0=".into())));
         // The last keyset page has no `next`.
         let last =
             headers(&[("link", "<https://gitlab.example.com/api/v4/projects/1/jobs?per_page=100>; rel=\"first\"")]);
-        assert_eq!(next_page(&Next::Keyset("c".into()), &last, &base()), Next::Done);
-        // A cursor that does not move would loop forever.
-        assert_eq!(next_page(&Next::Keyset("eyJpZCI6IjEwIn0=".into()), &h, &base()), Next::Done);
+        assert_eq!(next_page(&Next::Keyset("c".into()), &last, &base()), Ok(Next::Done));
+        // A cursor that does not move is the stream's to tell (it knows every
+        // cursor it has read).
+        assert_eq!(
+            next_page(&Next::Keyset("eyJpZCI6IjEwIn0=".into()), &h, &base()),
+            Ok(Next::Keyset("eyJpZCI6IjEwIn0=".into()))
+        );
     }
 
     #[test]
     fn offset_follows_x_next_page_and_its_empty_string() {
         let h = headers(&[("x-page", "1"), ("x-next-page", "2"), ("x-prev-page", "")]);
-        assert_eq!(next_page(&Next::Offset(1), &h, &base()), Next::Offset(2));
+        assert_eq!(next_page(&Next::Offset(1), &h, &base()), Ok(Next::Offset(2)));
         let last = headers(&[("x-page", "3"), ("x-next-page", ""), ("x-prev-page", "2")]);
-        assert_eq!(next_page(&Next::Offset(3), &last, &base()), Next::Done);
+        assert_eq!(next_page(&Next::Offset(3), &last, &base()), Ok(Next::Done));
         // Without X-Next-Page (a proxy dropped it), the Link header still leads.
         let link_only = headers(&[("link", "</api/v4/projects/1/jobs?page=4&per_page=100>; rel=\"next\"")]);
-        assert_eq!(next_page(&Next::Offset(3), &link_only, &base()), Next::Offset(4));
-        // Headers that point backwards end the walk instead of looping.
-        assert_eq!(next_page(&Next::Offset(5), &h, &base()), Next::Done);
+        assert_eq!(next_page(&Next::Offset(3), &link_only, &base()), Ok(Next::Offset(4)));
+        // Headers that point backwards would loop; ahead, they would skip pages.
+        assert!(next_page(&Next::Offset(5), &h, &base()).unwrap_err().contains("go back to a page already read"));
+        let jump = headers(&[("x-next-page", "7")]);
+        assert!(next_page(&Next::Offset(1), &jump, &base()).unwrap_err().contains("pages between would be skipped"));
+    }
+
+    #[test]
+    fn page_numbers_that_make_no_sense_are_errors_and_never_overflow() {
+        for (value, current) in [("4294967295", 1), ("18446744073709551615", 1), ("4294967296", u32::MAX)] {
+            let h = headers(&[("x-next-page", value)]);
+            assert!(next_page(&Next::Offset(current), &h, &base()).is_err(), "{value} after {current}");
+        }
+        let h = headers(&[("x-next-page", "99999999999999999999999")]);
+        assert!(next_page(&Next::Offset(1), &h, &base()).unwrap_err().contains("not a page number any list has"));
+        let h = headers(&[("x-next-page", "two")]);
+        assert!(next_page(&Next::Offset(1), &h, &base()).unwrap_err().contains("not a page number"));
+        assert_eq!(header_page(&headers(&[("x-total-pages", " 12 ")]), "x-total-pages"), Ok(Some(12)));
     }
 
     #[test]
     fn a_server_ignoring_keyset_continues_with_offset_pages() {
         let h = headers(&[("x-page", "1"), ("x-next-page", "2"), ("link", "<https://x/jobs?page=2>; rel=\"next\"")]);
-        assert_eq!(next_page(&Next::KeysetFirst, &h, &base()), Next::Offset(2));
+        assert_eq!(next_page(&Next::KeysetFirst, &h, &base()), Ok(Next::Offset(2)));
     }
 }

@@ -3,10 +3,13 @@
 
 use std::sync::Arc;
 
-use reqwest::StatusCode;
+use reqwest::{StatusCode, Url, header::HeaderMap};
 
 use super::link::{Next, header_page, link_base, next_page};
-use crate::{Error, ErrorExt, RateLimit, ResponseValue, operations::compat::RECEIVED, page_channel};
+use crate::{
+    Error, ErrorExt, Problem, RateLimit, ResponseValue, error::payload_excerpt, operations::compat::RECEIVED,
+    page_channel, transport,
+};
 
 /// The page size a stream asks for when the caller did not set `per_page`;
 /// GitLab's maximum.
@@ -73,8 +76,12 @@ pub(super) async fn fetch_page<R: PagedRequest>(request: R, mut next: Next, hint
         };
         let told = hint.clone().map(|hint| (next.clone(), hint));
         let page = page_channel::PageCall::new(STREAM_PER_PAGE, move |headers| {
-            if let Some((current, hint)) = &told {
-                hint.tell(&next_page(current, headers, &link_base()));
+            // Headers that make no sense tell nothing: the whole answer
+            // reports them.
+            if let Some((current, hint)) = &told
+                && let Ok(following) = next_page(current, headers, &link_base())
+            {
+                hint.tell(&following);
             }
         });
         let response = match page_channel::scope(page.clone(), page_request.send()).await {
@@ -87,21 +94,52 @@ pub(super) async fn fetch_page<R: PagedRequest>(request: R, mut next: Next, hint
             }
             Err(error) => return Err(error),
         };
-        let following = next_page(&next, response.headers(), &link_base());
+        let (body, url) = match page.take_body() {
+            Some((body, url)) => (Some(body), Some(url)),
+            None => (None, None),
+        };
+        let answer = PageAnswer { status: response.status(), headers: response.headers().clone(), url };
+        // Headers that make no sense end the list after this page's items.
+        let (following, fault) = match next_page(&next, &answer.headers, &link_base()) {
+            Ok(following) => (following, None),
+            Err(reason) => (Next::Done, Some(reason)),
+        };
         // A page the client filtered (see `operations/compat.rs`) may be empty
         // while the server still has more: only a page that arrived empty ends it.
-        let received = header_page(response.headers(), RECEIVED).unwrap_or(0);
+        let received = header_page(&answer.headers, RECEIVED).ok().flatten().unwrap_or(0);
         let total_pages = match next {
-            Next::Offset(_) => header_page(response.headers(), "x-total-pages"),
+            // Only a hint for planning requests: a number that makes no
+            // sense plans nothing.
+            Next::Offset(_) => {
+                header_page(&answer.headers, "x-total-pages").ok().flatten().and_then(|n| u32::try_from(n).ok())
+            }
             _ => None,
         };
-        let rate_remaining = RateLimit::from_headers(response.headers()).and_then(|r| r.remaining);
-        let items = match page.take_body() {
+        let rate_remaining = RateLimit::from_headers(&answer.headers).and_then(|r| r.remaining);
+        let items = match body {
             Some(body) => parse_page(body).await?,
             None => response.into_inner(),
         };
         let following = if items.is_empty() && received == 0 { Next::Done } else { following };
-        return Ok(Some(Fetched { items, following, total_pages, rate_remaining }));
+        return Ok(Some(Fetched { items, following, total_pages, rate_remaining, answer, fault }));
+    }
+}
+
+/// What a page's answer was, for an error about it found later.
+pub(super) struct PageAnswer {
+    status: StatusCode,
+    headers: HeaderMap,
+    /// Where it came from, when the hook handed its body over.
+    url: Option<Url>,
+}
+
+impl PageAnswer {
+    /// The page's answer as an error that says why the stream cannot go on
+    /// from it.
+    pub(super) fn error(&self, reason: String) -> Error {
+        let url = self.url.clone().unwrap_or_else(link_base);
+        let problem = Problem::Refused { reason };
+        Error::UnexpectedResponse(transport::answer_error(self.status, &self.headers, &url, problem))
     }
 }
 
@@ -112,6 +150,10 @@ pub(super) struct Fetched<T> {
     pub(super) following: Next,
     pub(super) total_pages: Option<u32>,
     pub(super) rate_remaining: Option<u64>,
+    pub(super) answer: PageAnswer,
+    /// Why the list cannot go on past this page, if its headers said
+    /// nonsense.
+    pub(super) fault: Option<String>,
 }
 
 /// A page, or `None` past the last.
@@ -148,7 +190,9 @@ where
         }
         _ => parse(&body),
     };
-    parsed.map_err(|error| Error::InvalidResponsePayload(body, error))
+    // The error carries an excerpt of the body: progenitor's `Display`
+    // prints all of it.
+    parsed.map_err(|error| Error::InvalidResponsePayload(payload_excerpt(&body, &error), error))
 }
 
 /// Whether a keyset request was refused (servers before 15.9, or a request

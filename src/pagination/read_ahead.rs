@@ -52,6 +52,11 @@ pub(super) struct ReadAhead<'a, R: PagedRequest> {
     max_in_flight: usize,
     /// The last `RateLimit-Remaining` GitLab sent.
     rate_remaining: Option<u64>,
+    /// Every keyset cursor asked for, hashed: a `Link` that leads back to
+    /// one of them would loop for ever.
+    cursors: std::collections::HashSet<u64>,
+    /// The error that ends the list once the current page's items are out.
+    fault: Option<Error>,
     ended: bool,
 }
 
@@ -71,11 +76,21 @@ impl<'a, R: PagedRequest + 'a> ReadAhead<'a, R> {
             counted: false,
             max_in_flight: max_in_flight.max(1),
             rate_remaining: None,
+            cursors: std::collections::HashSet::new(),
+            fault: None,
             ended: false,
         }
     }
 
+    /// Whether `next` is a cursor already asked for.
+    fn seen(&self, next: &Next) -> bool {
+        matches!(next, Next::Keyset(cursor) if self.cursors.contains(&cursor_key(cursor)))
+    }
+
     fn fetch(&mut self, next: Next) {
+        if let Next::Keyset(cursor) = &next {
+            self.cursors.insert(cursor_key(cursor));
+        }
         // Pages of a planned list are asked for by number: no hint needed.
         let hint = self.planned.is_none().then(Arc::<Hint>::default);
         self.hint = hint.clone();
@@ -103,7 +118,9 @@ impl<'a, R: PagedRequest + 'a> ReadAhead<'a, R> {
         if let Some(last) = self.followed.back_mut() {
             *last = Some(next.clone());
         }
-        if next == Next::Done {
+        // A cursor already read is not asked for again: the whole answer of
+        // this page reports the loop.
+        if next == Next::Done || self.seen(&next) {
             return false;
         }
         self.fetch(next);
@@ -116,12 +133,15 @@ impl<'a, R: PagedRequest + 'a> ReadAhead<'a, R> {
         if let Some((from, last)) = self.planned {
             let low = self.rate_remaining.is_some_and(|left| left < LOW_RATE_LIMIT);
             let limit = if low { 1 } else { self.max_in_flight };
-            let mut page = from;
-            while page <= last && self.in_flight.len() + self.arrived.len() < limit {
-                self.fetch(Next::Offset(page));
-                page += 1;
+            let mut page = Some(from);
+            while let Some(number) = page.filter(|&p| p <= last)
+                && self.in_flight.len() + self.arrived.len() < limit
+            {
+                self.fetch(Next::Offset(number));
+                // The last page a `u32` can number is the last page.
+                page = number.checked_add(1);
             }
-            self.planned = (page <= last).then_some((page, last));
+            self.planned = page.filter(|&p| p <= last).map(|p| (p, last));
             return;
         }
         let next = std::mem::replace(&mut self.next, Next::Done);
@@ -151,6 +171,10 @@ where
             if let Some(item) = this.current.next() {
                 return Poll::Ready(Some(Ok(item)));
             }
+            if let Some(fault) = this.fault.take() {
+                this.ended = true;
+                return Poll::Ready(Some(Err(fault)));
+            }
             if this.ended {
                 return Poll::Ready(None);
             }
@@ -158,6 +182,29 @@ where
                 Some(Ok(Some(page))) => {
                     this.pages_read += 1;
                     let asked_on_hint = this.followed.pop_front().flatten();
+                    // A page whose `Link` leads back to a page already asked
+                    // for ends the list after its items: it would loop for
+                    // ever. (A page asked for on this page's headers was
+                    // checked then.) So does one whose headers make no sense.
+                    let looped =
+                        asked_on_hint.as_ref() != Some(&page.following) && !this.counted && this.seen(&page.following);
+                    let fault = match page.fault {
+                        Some(reason) => Some(reason),
+                        None if looped => Some(
+                            "its Link header leads back to a page of the list already read: the list would loop for ever"
+                                .to_owned(),
+                        ),
+                        None => None,
+                    };
+                    if let Some(reason) = fault {
+                        this.fault = Some(page.answer.error(reason));
+                        this.drop_requests();
+                        this.planned = None;
+                        this.next = Next::Done;
+                        this.ended = true;
+                        this.current = page.items.into_iter();
+                        continue;
+                    }
                     this.rate_remaining = page.rate_remaining.or(this.rate_remaining);
                     let emptied = page.items.is_empty() && page.following == Next::Done;
                     match page.total_pages {
@@ -226,4 +273,13 @@ where
             this.request_next();
         }
     }
+}
+
+/// A cursor as the set of cursors asked for keeps it: a hash, so that the
+/// set costs eight bytes a page however long GitLab's cursors are.
+fn cursor_key(cursor: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    cursor.hash(&mut hasher);
+    hasher.finish()
 }

@@ -2,9 +2,10 @@
 //!
 //! GitLab throttles with 429 and names the wait (`Retry-After`, else
 //! `RateLimit-Reset`); proxies in front of it answer 502/503/504 while it
-//! restarts. Reading requests are retried through both. Writing requests never
-//! are: `retry` and `play` start new work each time, so sending one twice could
-//! start a job twice.
+//! restarts. A call the operation table marks idempotent (the reads) is
+//! retried through both, and through a connection that breaks; the others
+//! never are: `retry` and `play` start new work each time, so sending one
+//! twice could start a job twice.
 
 use std::time::Duration;
 
@@ -21,11 +22,13 @@ pub struct RetryPolicy {
     max_backoff: Duration,
     max_wait: Duration,
     jitter: bool,
+    max_resumes: u32,
 }
 
 impl Default for RetryPolicy {
-    /// Four attempts, backing off from 500 ms up to 30 s with jitter, and
-    /// waiting at most 60 s for a rate limit to reset.
+    /// Four attempts, backing off from 500 ms up to 30 s with jitter,
+    /// waiting at most 60 s for a rate limit to reset, and at most 16
+    /// resumes of one download.
     fn default() -> Self {
         RetryPolicy {
             max_attempts: 4,
@@ -33,6 +36,7 @@ impl Default for RetryPolicy {
             max_backoff: Duration::from_secs(30),
             max_wait: Duration::from_secs(60),
             jitter: true,
+            max_resumes: 16,
         }
     }
 }
@@ -75,6 +79,20 @@ impl RetryPolicy {
         self
     }
 
+    /// How many times one download (a job log, an artifact) may be resumed
+    /// after its connection broke, in all (16 by default). Breaks in a row
+    /// without a byte of progress are bounded by
+    /// [`max_attempts`](Self::max_attempts) as well; this bounds a server
+    /// that sends a byte and breaks, again and again.
+    pub fn max_resumes(mut self, resumes: u32) -> Self {
+        self.max_resumes = resumes;
+        self
+    }
+
+    pub(crate) fn resumes(&self) -> u32 {
+        self.max_resumes
+    }
+
     pub(crate) fn attempts(&self) -> u32 {
         self.max_attempts
     }
@@ -107,10 +125,40 @@ pub(crate) fn is_retryable_status(status: StatusCode) -> bool {
     )
 }
 
-/// Transport failures worth another attempt: the connection could not be made,
-/// broke, or went silent. A malformed request or a redirect loop is not.
+/// Transport failures worth another attempt: the connection could not be
+/// made, broke, or went silent. An answer that breaks the protocol (a
+/// malformed or oversized head, bad chunking, a body that does not
+/// decompress) is not: the server would send it again.
 pub(crate) fn is_retryable_error(error: &reqwest::Error) -> bool {
-    error.is_connect() || error.is_timeout() || error.is_request() || error.is_body() || error.is_decode()
+    use std::io::ErrorKind;
+    if error.is_connect() || error.is_timeout() {
+        return true;
+    }
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        if let Some(hyper) = cause.downcast_ref::<hyper::Error>() {
+            if hyper.is_parse() || hyper.is_parse_status() || hyper.is_user() {
+                return false;
+            }
+            if hyper.is_incomplete_message() || hyper.is_canceled() || hyper.is_closed() || hyper.is_timeout() {
+                return true;
+            }
+        }
+        if let Some(io) = cause.downcast_ref::<std::io::Error>() {
+            return matches!(
+                io.kind(),
+                ErrorKind::ConnectionReset
+                    | ErrorKind::ConnectionAborted
+                    | ErrorKind::BrokenPipe
+                    | ErrorKind::UnexpectedEof
+                    | ErrorKind::TimedOut
+                    | ErrorKind::Interrupted
+                    | ErrorKind::NotConnected
+            );
+        }
+        source = cause.source();
+    }
+    false
 }
 
 #[cfg(test)]

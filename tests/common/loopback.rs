@@ -50,6 +50,12 @@ pub struct Reply {
     pub cut_after: Option<usize>,
     /// Send the body in pieces of this size, pausing between them.
     pub trickle: Option<(usize, Duration)>,
+    /// Frame the body with `Transfer-Encoding: chunked` instead of
+    /// `Content-Length`; a cut body then lacks its last chunk.
+    pub chunked: bool,
+    /// After the body, send this piece again and again (chunked) until the
+    /// client goes away: an endless body.
+    pub endless: Option<Vec<u8>>,
 }
 
 impl Reply {
@@ -60,6 +66,8 @@ impl Reply {
             body: body.into(),
             cut_after: None,
             trickle: None,
+            chunked: false,
+            endless: None,
         }
     }
 
@@ -81,6 +89,18 @@ impl Reply {
         self
     }
 
+    /// `body`, then `piece` for ever.
+    pub fn endless(mut self, piece: impl Into<Vec<u8>>) -> Reply {
+        self.endless = Some(piece.into());
+        self.chunked = true;
+        self
+    }
+
+    pub fn chunked(mut self) -> Reply {
+        self.chunked = true;
+        self
+    }
+
     pub fn trickle(mut self, piece: usize, pause: Duration) -> Reply {
         self.trickle = Some((piece, pause));
         self
@@ -93,6 +113,8 @@ type Handler = Arc<dyn Fn(&Seen) -> Pin<Box<dyn Future<Output = Reply> + Send>> 
 pub struct Loopback {
     pub base_url: String,
     seen: Arc<Mutex<Vec<Seen>>>,
+    /// Body bytes written to clients so far.
+    sent: Arc<std::sync::atomic::AtomicU64>,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -133,18 +155,24 @@ impl Loopback {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base_url = format!("http://{}", listener.local_addr().unwrap());
         let seen = Arc::new(Mutex::new(Vec::new()));
+        let sent = Arc::new(std::sync::atomic::AtomicU64::new(0));
         let handler: Handler = Arc::new(handler);
-        let log = seen.clone();
+        let (log, counter) = (seen.clone(), sent.clone());
         let task = tokio::spawn(async move {
             loop {
                 let Ok((socket, _)) = listener.accept().await else { return };
-                let (handler, log) = (handler.clone(), log.clone());
+                let (handler, log, counter) = (handler.clone(), log.clone(), counter.clone());
                 tokio::spawn(async move {
-                    let _ = serve(socket, handler, log).await;
+                    let _ = serve(socket, handler, log, counter).await;
                 });
             }
         });
-        Loopback { base_url, seen, task }
+        Loopback { base_url, seen, sent, task }
+    }
+
+    /// Body bytes written to clients so far (what their sockets took).
+    pub fn sent(&self) -> u64 {
+        self.sent.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// Every request so far, in arrival order.
@@ -153,7 +181,13 @@ impl Loopback {
     }
 }
 
-async fn serve(mut socket: tokio::net::TcpStream, handler: Handler, log: Arc<Mutex<Vec<Seen>>>) -> std::io::Result<()> {
+async fn serve(
+    mut socket: tokio::net::TcpStream,
+    handler: Handler,
+    log: Arc<Mutex<Vec<Seen>>>,
+    sent: Arc<std::sync::atomic::AtomicU64>,
+) -> std::io::Result<()> {
+    let count = |n: usize| sent.fetch_add(n as u64, std::sync::atomic::Ordering::Relaxed);
     let mut buffer = Vec::new();
     let head_end = loop {
         let mut chunk = [0u8; 4096];
@@ -188,8 +222,11 @@ async fn serve(mut socket: tokio::net::TcpStream, handler: Handler, log: Arc<Mut
     log.lock().unwrap().push(seen.clone());
     let reply = handler(&seen).await;
 
-    let mut head =
-        format!("HTTP/1.1 {} X\r\ncontent-length: {}\r\nconnection: close\r\n", reply.status, reply.body.len());
+    let framing = match reply.chunked {
+        true => "transfer-encoding: chunked".to_owned(),
+        false => format!("content-length: {}", reply.body.len()),
+    };
+    let mut head = format!("HTTP/1.1 {} X\r\n{framing}\r\nconnection: close\r\n", reply.status);
     for (name, value) in &reply.headers {
         head.push_str(&format!("{name}: {value}\r\n"));
     }
@@ -199,15 +236,28 @@ async fn serve(mut socket: tokio::net::TcpStream, handler: Handler, log: Arc<Mut
         Some(n) => &reply.body[..n.min(reply.body.len())],
         None => &reply.body[..],
     };
-    match reply.trickle {
-        Some((piece, pause)) => {
-            for part in body.chunks(piece.max(1)) {
-                socket.write_all(part).await?;
-                socket.flush().await?;
-                tokio::time::sleep(pause).await;
-            }
+    let piece = reply.trickle.map_or(body.len().max(1), |(piece, _)| piece.max(1));
+    for part in body.chunks(piece) {
+        match reply.chunked {
+            true => socket.write_all(&[format!("{:x}\r\n", part.len()).as_bytes(), part, b"\r\n"].concat()).await?,
+            false => socket.write_all(part).await?,
         }
-        None => socket.write_all(body).await?,
+        count(part.len());
+        socket.flush().await?;
+        if let Some((_, pause)) = reply.trickle {
+            tokio::time::sleep(pause).await;
+        }
+    }
+    if let Some(piece) = &reply.endless {
+        let framed = [format!("{:x}\r\n", piece.len()).as_bytes(), piece, b"\r\n"].concat();
+        loop {
+            // Ends when the client drops the connection.
+            socket.write_all(&framed).await?;
+            count(piece.len());
+        }
+    }
+    if reply.chunked && reply.cut_after.is_none() {
+        socket.write_all(b"0\r\n\r\n").await?;
     }
     socket.flush().await?;
     // Closing here, before the announced length, is how a body is cut off.
