@@ -28,7 +28,7 @@ pub(crate) fn is_json(headers: &HeaderMap) -> bool {
 
 /// Why a body was not read whole.
 pub(crate) enum Unread {
-    /// It is longer than the limit; this much of it had arrived.
+    /// It is longer than the limit.
     TooLarge,
     /// The connection failed after the bytes that arrived.
     Broken(Bytes, reqwest::Error),
@@ -39,8 +39,21 @@ pub(crate) enum Unread {
 /// The first allocation for a body of unknown size; it doubles from there.
 const FIRST_BUFFER: usize = 16 * 1024;
 
+/// The next chunk of a body, within the deadline.
+async fn next_chunk(
+    response: &mut Response,
+    deadline: Option<Instant>,
+) -> Result<Option<Bytes>, Option<reqwest::Error>> {
+    let chunk = match deadline {
+        Some(deadline) => tokio::time::timeout_at(deadline, response.chunk()).await.map_err(|_| None)?,
+        None => response.chunk().await,
+    };
+    chunk.map_err(Some)
+}
+
 /// Reads the whole body, up to `limit` bytes after decompression and until
-/// `deadline`, into one buffer.
+/// `deadline`, into one buffer. A body that arrives in one chunk (most
+/// uncompressed ones) is handed on as it is, without a copy.
 pub(crate) async fn read_body(mut response: Response, limit: u64, deadline: Option<Instant>) -> Result<Bytes, Unread> {
     let limit = usize::try_from(limit).unwrap_or(usize::MAX);
     // `Content-Length` is the size on the wire: it says the body is too
@@ -50,52 +63,44 @@ pub(crate) async fn read_body(mut response: Response, limit: u64, deadline: Opti
     if announced.is_some_and(|n| n > limit) {
         return Err(Unread::TooLarge);
     }
-    let mut body = BytesMut::new();
-    let reserve = |body: &mut BytesMut, needed: usize| {
-        if body.capacity() - body.len() >= needed {
-            return;
-        }
-        let wanted = match announced {
-            Some(size) if body.is_empty() => size.max(needed),
-            _ => (body.len() + needed).max(body.capacity().saturating_mul(2)).max(FIRST_BUFFER),
-        };
-        body.reserve(wanted.min(limit).max(body.len() + needed) - body.len());
+    let broken = |partial: Bytes, error: Option<reqwest::Error>| match error {
+        Some(error) => Unread::Broken(partial, error),
+        None => Unread::Deadline,
     };
+    let first = match next_chunk(&mut response, deadline).await.map_err(|e| broken(Bytes::new(), e))? {
+        Some(first) if first.len() > limit => return Err(Unread::TooLarge),
+        Some(first) => first,
+        None => return Ok(Bytes::new()),
+    };
+    let mut body = BytesMut::new();
+    let mut pending = Some(first);
     loop {
-        let chunk = match deadline {
-            Some(deadline) => match tokio::time::timeout_at(deadline, response.chunk()).await {
-                Ok(chunk) => chunk,
-                Err(_) => return Err(Unread::Deadline),
-            },
-            None => response.chunk().await,
-        };
-        match chunk {
-            Ok(Some(chunk)) => {
-                if chunk.len() > limit - body.len() {
-                    return Err(Unread::TooLarge);
-                }
-                // A body that arrives in one chunk is handed on as it is.
-                if body.is_empty() && announced.is_none_or(|n| n == chunk.len()) && body.capacity() == 0 {
-                    match response.chunk().await {
-                        Ok(None) => return Ok(chunk),
-                        Ok(Some(next)) => {
-                            if chunk.len() + next.len() > limit {
-                                return Err(Unread::TooLarge);
-                            }
-                            reserve(&mut body, chunk.len() + next.len());
-                            body.extend_from_slice(&chunk);
-                            body.extend_from_slice(&next);
-                        }
-                        Err(error) => return Err(Unread::Broken(chunk, error)),
-                    }
-                    continue;
-                }
-                reserve(&mut body, chunk.len());
-                body.extend_from_slice(&chunk);
+        let chunk = match next_chunk(&mut response, deadline).await {
+            Ok(Some(chunk)) => chunk,
+            Ok(None) => return Ok(pending.take().unwrap_or_else(|| body.freeze())),
+            Err(error) => {
+                let partial = pending.take().unwrap_or_else(|| body.split().freeze());
+                return Err(broken(partial, error));
             }
-            Ok(None) => return Ok(body.freeze()),
-            Err(error) => return Err(Unread::Broken(body.freeze(), error)),
+        };
+        let held = pending.as_ref().map_or(body.len(), Bytes::len);
+        if chunk.len() > limit - held {
+            return Err(Unread::TooLarge);
         }
+        if body.capacity() - body.len() < chunk.len() {
+            // Sized by Content-Length where there is one; else doubling, but
+            // never past the limit.
+            let needed = held + chunk.len();
+            let wanted = match announced {
+                Some(size) => size.max(needed),
+                None => needed.max(body.capacity().saturating_mul(2)).max(FIRST_BUFFER),
+            };
+            body.reserve(wanted.min(limit).max(needed) - body.len());
+        }
+        if let Some(first) = pending.take() {
+            body.extend_from_slice(&first);
+        }
+        body.extend_from_slice(&chunk);
     }
 }
 

@@ -124,11 +124,12 @@ async fn inspect(response: Response, call: &Call<'_>, settings: &Settings) -> At
     }
 }
 
-/// What the caller receives for the last attempt: error responses get their
-/// body read and an `ApiError` attached.
+/// What the caller receives for the last attempt: an answer that is not a
+/// success (an error status, a redirect not followed) gets its body read
+/// and an `ApiError` attached, so that it can be shown as an error.
 async fn finish(outcome: Result<Response, Failure>, call: &Call<'_>, settings: &Settings) -> Result<Response, Failure> {
     let response = outcome?;
-    if response.status().is_success() || response.status().is_redirection() {
+    if response.status().is_success() {
         return Ok(response);
     }
     Ok(read_annotated(response, Problem::Status, call.deadline.map(|d| d.at), settings).await)
