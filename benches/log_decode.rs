@@ -9,7 +9,10 @@
 //!     cargo bench --bench log_decode -- --rounds 3 --mib 256
 //!
 //! Each variant runs in a child process, so its peak memory is its own; the
-//! `block` variant only builds the block, the memory baseline.
+//! `block` variant only builds the block, the memory baseline. Two more
+//! variants decode logs made to be slow or large: lines of a thousand
+//! characters erased to the cursor 60,000 times each (`\e[1K`), and lines
+//! of `x\e[999C`, which a terminal pads with spaces.
 
 use std::time::Instant;
 
@@ -24,7 +27,8 @@ fn main() {
 
 fn driver(rounds: usize) {
     let mib = server::arg("--mib").unwrap_or_else(|| "1024".into());
-    let results = server::drive(&["block", "vte", "decoder"], rounds, &["--mib".to_owned(), mib.clone()]);
+    let variants = ["block", "vte", "decoder", "erase_flood", "cursor_flood"];
+    let results = server::drive(&variants, rounds, &["--mib".to_owned(), mib.clone()]);
     let stat = |name: &str, key: &str| server::stat(&results, name, key);
     println!("\na {mib} MiB CI-shaped job log, median of {rounds} rounds\n");
     println!("| variant | MiB/s | vs vte stripping | lines | peak RSS (MiB) |");
@@ -40,6 +44,32 @@ fn driver(rounds: usize) {
         );
     }
     println!("| block alone | | | | {:.1} |", stat("block", "peak_rss_kib") / 1024.0);
+    println!("\nlogs made to be slow or large, through the decoder, {mib} MiB each\n");
+    println!("| log | MB/s | lines | peak RSS (MiB) |");
+    println!("|---|---:|---:|---:|");
+    for name in ["erase_flood", "cursor_flood"] {
+        println!(
+            "| {name} | {:.0} | {:.0} | {:.1} |",
+            stat(name, "mib_per_s") * 1.048576,
+            stat(name, "lines"),
+            stat(name, "peak_rss_kib") / 1024.0
+        );
+    }
+}
+
+/// Lines of a thousand characters, each erased to the cursor 60,000 times.
+fn erase_block() -> Vec<u8> {
+    let mut line = vec![b'z'; 1000];
+    line.extend(b"\x1b[1K".repeat(60_000));
+    line.push(b'\n');
+    line
+}
+
+/// Lines of `x\e[999C` repeated, each within a record's 256 KiB.
+fn cursor_block() -> Vec<u8> {
+    let mut line = b"x\x1b[999C".repeat(36_000);
+    line.push(b'\n');
+    line
 }
 
 /// About 64 KiB of CI output as a runner with timestamps writes it; the block
@@ -102,7 +132,11 @@ impl vte::Perform for Strip {
 
 fn child(variant: &str) {
     let mib: u64 = server::arg("--mib").and_then(|m| m.parse().ok()).unwrap_or(1024);
-    let block = block();
+    let block = match variant {
+        "erase_flood" => erase_block(),
+        "cursor_flood" => cursor_block(),
+        _ => block(),
+    };
     let rounds = (mib * 1024 * 1024).div_ceil(block.len() as u64);
     let started = Instant::now();
     let mut lines = 0u64;
@@ -116,7 +150,7 @@ fn child(variant: &str) {
             }
             lines = strip.lines;
         }
-        "decoder" => {
+        "decoder" | "erase_flood" | "cursor_flood" => {
             let mut decoder = LogDecoder::new();
             let mut count = |event: LogEvent| {
                 if let LogEvent::Line(line) = event {
