@@ -5,7 +5,7 @@
 //! GitLab answers the archive routes with the archive, or with a 302 to object
 //! storage or a CDN on another host; the client follows it without GitLab's
 //! credentials (`transport/redirect.rs`). A broken download is resumed only
-//! where the answer proves it continues the same artifact (`transfer.rs`):
+//! where the answer proves it continues the same artifact (`transfer/`):
 //! with its `ETag` or `Last-Modified`, the rest is asked for with `Range` and
 //! `If-Range`, and a `206` must start at the next byte and name the same
 //! size; without either, the whole artifact comes again, and the bytes

@@ -5,7 +5,7 @@
 //! `byte_limit` up to 512,000 bytes); older ones ignore both and always send the
 //! whole log. Everything here works against both: where a server may have
 //! ignored the slice, the bytes already delivered are skipped as they arrive.
-//! A whole log resumed after a broken connection is read as `transfer.rs`
+//! A whole log resumed after a broken connection is read as `transfer/`
 //! reads any file: the rest asked for with `Range` and `If-Range` where the
 //! first answer had a validator (GitLab's own trace endpoint,
 //! `lib/api/ci/jobs.rb`, sends the whole log whatever is asked; a proxy or

@@ -1,96 +1,19 @@
-//! Files read by hand, resumed without ever splicing two versions of a file:
-//! the requests the log and artifact features build themselves (the
-//! generated builders have no `Range` setter), and [`FileRead`], the read
-//! of one file across broken connections that both share.
-//!
-//! A read that breaks is resumed only where the answer proves it continues
-//! the same file:
-//! - With a validator from the first answer (a strong `ETag`, else
-//!   `Last-Modified`), the rest is asked for with `Range` and `If-Range`. A
-//!   `206` is accepted only when its `Content-Range` starts at the first byte
-//!   not yet delivered and names the same total size; a `200` is the whole
-//!   file again (the server ignores ranges, or the file changed).
-//! - Without one, no range is asked for: the whole file comes again.
-//! - A whole file read again is skipped up to the bytes already delivered,
-//!   and those bytes are checked against a digest of what was delivered
-//!   wherever a validator cannot vouch for them (no validator, or a log that
-//!   may have grown): a file that changed is an error, never a splice.
-//!
-//! A file that is not `growing` (an artifact) and whose size or validator
-//! changed is an error at once. A growing one (a running job's log) may have
-//! grown: its new version must begin with the bytes delivered.
-
-use std::pin::Pin;
+//! One file read to its end across broken connections, resumed only where
+//! the answer proves it continues the same file (the rules are `mod.rs`'s).
 
 use bytes::Bytes;
-use futures::{Stream, StreamExt};
+use futures::StreamExt;
 use reqwest::{
     Response, StatusCode,
-    header::{self, HeaderMap, HeaderName, HeaderValue},
+    header::{self, HeaderMap, HeaderValue},
 };
 
+use super::{Body, Digest, content_range, get, refuse};
 use crate::{
     Client, Error,
-    error::Problem,
     operations::Operation,
-    transport::{self, Deadline, retry::is_retryable_error},
+    transport::{Deadline, retry::is_retryable_error},
 };
-
-/// A file answer's body, chunk by chunk.
-pub(crate) type Body = Pin<Box<dyn Stream<Item = reqwest::Result<Bytes>> + Send + Sync>>;
-
-/// A GET of a file for `row`, sent as generated requests are: with the
-/// client's credential, its redirect and retry policies, and error bodies
-/// read. The caller reads the status.
-pub(crate) async fn get(
-    client: &Client,
-    row: &Operation,
-    url: &str,
-    headers: &[(HeaderName, HeaderValue)],
-    deadline: Option<Deadline>,
-) -> Result<Response, Error> {
-    let mut request = client.client.get(url).build().map_err(Error::CommunicationError)?;
-    for (name, value) in headers {
-        request.headers_mut().insert(name.clone(), value.clone());
-    }
-    let settings = &client.inner.transport;
-    let mut call = row.call(settings, None);
-    call.deadline = deadline.or(call.deadline);
-    transport::send(&client.client, settings, request, &call).await.map_err(transport::Failure::into_error)
-}
-
-/// An answer the client cannot use, for `reason`, as the error it ends in.
-pub(crate) fn refuse(client: &Client, response: Response, reason: String) -> Error {
-    Error::UnexpectedResponse(transport::refused(response, Problem::Refused { reason }, &client.inner.transport))
-}
-
-/// `bytes 100-199/200` → (100, Some(200)); `bytes */200` → (200, Some(200)).
-pub(crate) fn content_range(headers: &HeaderMap) -> Option<(u64, Option<u64>)> {
-    let value = headers.get(header::CONTENT_RANGE)?.to_str().ok()?.trim();
-    let spec = value.strip_prefix("bytes ")?;
-    let (range, total) = spec.split_once('/')?;
-    let total = total.trim().parse::<u64>().ok();
-    if range.trim() == "*" {
-        return Some((total?, total));
-    }
-    let (start, end) = range.split_once('-')?;
-    let (start, end) = (start.trim().parse::<u64>().ok()?, end.trim().parse::<u64>().ok()?);
-    // A range that ends before it starts, or past the total, is no range.
-    if end < start || total.is_some_and(|total| end >= total) {
-        return None;
-    }
-    Some((start, total))
-}
-
-/// Drops the first `skip` bytes of what arrives, across chunks.
-pub(crate) fn skip_prefix(chunk: Bytes, skip: &mut u64) -> Bytes {
-    if *skip == 0 {
-        return chunk;
-    }
-    let dropped = (*skip).min(chunk.len() as u64);
-    *skip -= dropped;
-    chunk.slice(dropped as usize..)
-}
 
 /// What the first answer said of a file, to tell a later answer of another
 /// version.
@@ -111,86 +34,6 @@ impl Version {
             _ => headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.trim().parse().ok()),
         };
         Version { validator, size }
-    }
-}
-
-/// A checksum of a byte stream, the same however the stream is cut into
-/// chunks: Fletcher's sums over 8-byte words in eight lanes (each word is
-/// added to its lane's sum, and the running sum to a second one, which
-/// weighs words by position), finished with a mixing step. It has no
-/// multiplication in its loop, so the compiler runs the lanes side by side
-/// in vector registers and it keeps up with memory: reading a log at
-/// loopback speed costs next to nothing more. It tells an accident (a file
-/// that changed between two reads) from the same bytes; it is no defence
-/// against a server that lies, which could send any bytes in the first
-/// place.
-#[derive(Clone, Debug)]
-pub(crate) struct Digest {
-    sums: [u64; LANES],
-    weighted: [u64; LANES],
-    pending: [u8; BLOCK],
-    pending_len: usize,
-    len: u64,
-}
-
-const LANES: usize = 8;
-const BLOCK: usize = LANES * 8;
-
-impl Default for Digest {
-    fn default() -> Self {
-        Digest { sums: [0; LANES], weighted: [0; LANES], pending: [0; BLOCK], pending_len: 0, len: 0 }
-    }
-}
-
-impl Digest {
-    fn blocks(&mut self, bytes: &[u8]) {
-        let (mut sums, mut weighted) = (self.sums, self.weighted);
-        for block in bytes.chunks_exact(BLOCK) {
-            for lane in 0..LANES {
-                let word = u64::from_le_bytes(block[lane * 8..lane * 8 + 8].try_into().unwrap_or_default());
-                sums[lane] = sums[lane].wrapping_add(word);
-                weighted[lane] = weighted[lane].wrapping_add(sums[lane]);
-            }
-        }
-        (self.sums, self.weighted) = (sums, weighted);
-    }
-
-    pub(crate) fn update(&mut self, mut bytes: &[u8]) {
-        self.len = self.len.wrapping_add(bytes.len() as u64);
-        if self.pending_len > 0 {
-            let take = (BLOCK - self.pending_len).min(bytes.len());
-            self.pending[self.pending_len..self.pending_len + take].copy_from_slice(&bytes[..take]);
-            self.pending_len += take;
-            bytes = &bytes[take..];
-            if self.pending_len < BLOCK {
-                return;
-            }
-            let pending = self.pending;
-            self.blocks(&pending);
-            self.pending_len = 0;
-        }
-        let whole = bytes.len() / BLOCK * BLOCK;
-        self.blocks(&bytes[..whole]);
-        let rest = &bytes[whole..];
-        self.pending[..rest.len()].copy_from_slice(rest);
-        self.pending_len = rest.len();
-    }
-
-    pub(crate) fn value(&self) -> u64 {
-        let mut copy = self.clone();
-        let mut last = [0u8; BLOCK];
-        last[..self.pending_len].copy_from_slice(&self.pending[..self.pending_len]);
-        copy.blocks(&last);
-        let mix = |mut h: u64| {
-            // The finaliser of splitmix64: every input bit reaches every output bit.
-            h ^= h >> 30;
-            h = h.wrapping_mul(0xbf58_476d_1ce4_e5b9);
-            h ^= h >> 27;
-            h = h.wrapping_mul(0x94d0_49bb_1331_11eb);
-            h ^ (h >> 31)
-        };
-        let lanes = copy.sums.iter().chain(&copy.weighted);
-        lanes.fold(mix(self.len), |h, &lane| mix(h ^ lane).rotate_left(17))
     }
 }
 
@@ -483,72 +326,5 @@ impl<'a> FileRead<'a> {
             "{}: not read whole within its deadline of {limit:?}; {} bytes were delivered",
             self.row.id, self.delivered
         ))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn skipping_spans_chunks() {
-        let mut skip = 5;
-        assert_eq!(skip_prefix(Bytes::from_static(b"abc"), &mut skip), "");
-        assert_eq!(skip_prefix(Bytes::from_static(b"defgh"), &mut skip), "fgh");
-        assert_eq!(skip, 0);
-        assert_eq!(skip_prefix(Bytes::from_static(b"ij"), &mut skip), "ij");
-    }
-
-    #[test]
-    fn a_digest_is_the_same_however_the_bytes_are_cut() {
-        let bytes: Vec<u8> = (0..1000u32).map(|i| (i * 7 % 251) as u8).collect();
-        let mut whole = Digest::default();
-        whole.update(&bytes);
-        for cut in [1, 7, 31, 32, 33, 100, 999] {
-            let mut pieces = Digest::default();
-            for piece in bytes.chunks(cut) {
-                pieces.update(piece);
-            }
-            assert_eq!(pieces.value(), whole.value(), "cut every {cut} bytes");
-        }
-        let mut changed = bytes.clone();
-        changed[500] ^= 1;
-        let mut other = Digest::default();
-        other.update(&changed);
-        assert_ne!(other.value(), whole.value());
-        let mut shorter = Digest::default();
-        shorter.update(&bytes[..999]);
-        assert_ne!(shorter.value(), whole.value());
-        // Words swapped within a lane, across lanes, and a block moved.
-        for (a, b) in [(0, 64), (8, 72), (0, 8), (128, 640)] {
-            let mut swapped = bytes.clone();
-            for i in 0..8 {
-                swapped.swap(a + i, b + i);
-            }
-            let mut digest = Digest::default();
-            digest.update(&swapped);
-            assert_ne!(digest.value(), whole.value(), "words at {a} and {b} swapped");
-        }
-        // Trailing zeros change the length, and so the digest.
-        let (mut a, mut b) = (Digest::default(), Digest::default());
-        a.update(b"x");
-        b.update(b"x\0");
-        assert_ne!(a.value(), b.value());
-    }
-
-    #[test]
-    fn content_ranges_that_make_no_sense_are_none() {
-        let range = |value: &'static str| {
-            let mut headers = HeaderMap::new();
-            headers.insert(header::CONTENT_RANGE, HeaderValue::from_static(value));
-            content_range(&headers)
-        };
-        assert_eq!(range("bytes 100-199/200"), Some((100, Some(200))));
-        assert_eq!(range("bytes 100-199/*"), Some((100, None)));
-        assert_eq!(range("bytes */200"), Some((200, Some(200))));
-        assert_eq!(range("bytes 100-99/200"), None);
-        assert_eq!(range("bytes 100-200/200"), None);
-        assert_eq!(range("bytes 0-18446744073709551616/5"), None);
-        assert_eq!(range("items 0-1/2"), None);
     }
 }

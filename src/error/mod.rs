@@ -6,9 +6,15 @@
 //! the body of every error response (up to [`MAX_ERROR_BODY`] bytes) and attach
 //! an [`ApiError`] to it, so [`ErrorExt`] can answer without another await.
 
-use std::{fmt, time::Duration};
+mod job_token;
+mod rate_limit;
+
+use std::fmt;
 
 use reqwest::{StatusCode, header::HeaderMap};
+
+pub use job_token::JobTokenDenial;
+pub use rate_limit::RateLimit;
 
 /// The most bytes of an error body that are kept; GitLab's JSON errors are far
 /// smaller, and a proxy's HTML page is cut here.
@@ -82,40 +88,6 @@ pub struct ApiError {
     pub snippet: String,
     /// The rate-limit headers, when GitLab sent any.
     pub rate_limit: Option<RateLimit>,
-}
-
-/// GitLab's rate-limit figures, from `Retry-After` and the `RateLimit-*` headers.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct RateLimit {
-    /// `Retry-After`: how long GitLab asks the client to wait.
-    pub retry_after: Option<Duration>,
-    /// `RateLimit-Limit`: requests allowed in the window.
-    pub limit: Option<u64>,
-    /// `RateLimit-Remaining`: requests left in the window.
-    pub remaining: Option<u64>,
-    /// `RateLimit-Reset`: when the window resets, in seconds since the Unix epoch.
-    pub reset_at: Option<u64>,
-}
-
-impl RateLimit {
-    /// The figures in `headers`, or `None` when there are none.
-    pub fn from_headers(headers: &HeaderMap) -> Option<RateLimit> {
-        let number = |name: &str| headers.get(name)?.to_str().ok()?.trim().parse::<u64>().ok();
-        let limit = RateLimit {
-            retry_after: number("retry-after").map(Duration::from_secs),
-            limit: number("ratelimit-limit"),
-            remaining: number("ratelimit-remaining"),
-            reset_at: number("ratelimit-reset"),
-        };
-        (limit != RateLimit::default()).then_some(limit)
-    }
-
-    /// How long to wait before the next request: `Retry-After`, else the time
-    /// until `RateLimit-Reset` measured against `now` (seconds since the epoch).
-    pub fn wait(&self, now: u64) -> Option<Duration> {
-        self.retry_after.or_else(|| self.reset_at.map(|reset| Duration::from_secs(reset.saturating_sub(now))))
-    }
 }
 
 impl ApiError {
@@ -241,70 +213,6 @@ fn snippet(text: &str) -> String {
     match flat.char_indices().nth(SNIPPET_CHARS) {
         Some((cut, _)) => format!("{}…", &flat[..cut]),
         None => flat,
-    }
-}
-
-/// Why GitLab refused a CI job token (`403 Forbidden - …` from
-/// `lib/api/helpers.rb`), so a CI tool can say what to change in the
-/// project's CI/CD settings.
-#[derive(Clone, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum JobTokenDenial {
-    /// The target project's job token allowlist does not include the job's
-    /// project. GitLab names both by their last path segment.
-    NotAllowlisted {
-        /// The project the job runs in.
-        from: String,
-        /// The project the request was for.
-        to: String,
-    },
-    /// The allowlist entry lacks a fine-grained permission the endpoint needs.
-    MissingPermissions {
-        /// The project the request was for.
-        project: String,
-        /// The permissions GitLab names, such as `read_jobs`.
-        permissions: Vec<String>,
-    },
-    /// The endpoint does not accept job tokens with fine-grained permissions.
-    NotForJobTokens,
-}
-
-impl JobTokenDenial {
-    /// Reads GitLab's 403 message; `None` for any other message.
-    pub fn from_message(message: &str) -> Option<JobTokenDenial> {
-        let reason = message.strip_prefix("403 Forbidden - ")?.trim_end_matches('.');
-        if let Some(rest) = reason.strip_prefix("Authentication by CI/CD job token not allowed from ") {
-            let (from, to) = rest.split_once(" to ")?;
-            return Some(JobTokenDenial::NotAllowlisted { from: from.to_owned(), to: to.to_owned() });
-        }
-        if let Some(rest) = reason.strip_prefix("Insufficient permissions to access this resource in project ") {
-            let (project, list) = rest.split_once(". The following token permission")?;
-            let (_, list) = list.split_once("required: ")?;
-            let permissions = list
-                .split(", ")
-                .flat_map(|part| part.split(" and "))
-                .map(|p| p.trim().trim_start_matches("and ").trim().to_owned())
-                .filter(|p| !p.is_empty())
-                .collect();
-            return Some(JobTokenDenial::MissingPermissions { project: project.to_owned(), permissions });
-        }
-        (reason == "This action is unauthorized for CI/CD job tokens").then_some(JobTokenDenial::NotForJobTokens)
-    }
-}
-
-impl fmt::Display for JobTokenDenial {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            JobTokenDenial::NotAllowlisted { from, to } => {
-                write!(f, "project `{to}` does not allow CI job tokens from project `{from}` (its job token allowlist)")
-            }
-            JobTokenDenial::MissingPermissions { project, permissions } => write!(
-                f,
-                "the job token allowlist entry of project `{project}` lacks the permission(s) {}",
-                permissions.join(", ")
-            ),
-            JobTokenDenial::NotForJobTokens => f.write_str("this endpoint does not accept CI job tokens"),
-        }
     }
 }
 
@@ -453,7 +361,8 @@ pub(crate) fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use reqwest::header::{CONTENT_TYPE, HeaderValue};
+    use reqwest::header::HeaderValue;
+    use std::time::Duration;
 
     fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
         let mut map = HeaderMap::new();
@@ -510,51 +419,6 @@ mod tests {
         assert!(api.snippet.starts_with("<html> <head><title>502 Bad Gateway</title>"), "{}", api.snippet);
         assert!(api.snippet.chars().count() <= SNIPPET_CHARS + 1);
         assert!(api.to_string().starts_with("GitLab answered 502 Bad Gateway (text/html): <html>"), "{api}");
-    }
-
-    #[test]
-    fn rate_limit_reset_gives_the_wait_when_retry_after_is_missing() {
-        let h = headers(&[("ratelimit-limit", "600"), ("ratelimit-remaining", "0"), ("ratelimit-reset", "1700000060")]);
-        let limit = RateLimit::from_headers(&h).unwrap();
-        assert_eq!((limit.limit, limit.remaining), (Some(600), Some(0)));
-        assert_eq!(limit.wait(1_700_000_000), Some(Duration::from_secs(60)));
-        assert_eq!(limit.wait(1_800_000_000), Some(Duration::ZERO));
-        assert_eq!(RateLimit::from_headers(&headers(&[(CONTENT_TYPE.as_str(), "x")])), None);
-    }
-
-    #[test]
-    fn gitlabs_job_token_refusals_are_recognised() {
-        let denial = |m: &str| JobTokenDenial::from_message(m);
-        assert_eq!(
-            denial("403 Forbidden - Authentication by CI/CD job token not allowed from builder to deployer."),
-            Some(JobTokenDenial::NotAllowlisted { from: "builder".into(), to: "deployer".into() })
-        );
-        assert_eq!(
-            denial(
-                "403 Forbidden - Insufficient permissions to access this resource in project group/app. \
-                 The following token permission is required: read_jobs."
-            ),
-            Some(JobTokenDenial::MissingPermissions {
-                project: "group/app".into(),
-                permissions: vec!["read_jobs".into()]
-            })
-        );
-        assert_eq!(
-            denial(
-                "403 Forbidden - Insufficient permissions to access this resource in project app. \
-                 The following token permissions are required: read_jobs, read_pipelines and read_deployments."
-            ),
-            Some(JobTokenDenial::MissingPermissions {
-                project: "app".into(),
-                permissions: vec!["read_jobs".into(), "read_pipelines".into(), "read_deployments".into()]
-            })
-        );
-        assert_eq!(
-            denial("403 Forbidden - This action is unauthorized for CI/CD job tokens."),
-            Some(JobTokenDenial::NotForJobTokens)
-        );
-        assert_eq!(denial("403 Forbidden"), None);
-        assert_eq!(denial("403 Forbidden - Job is not retryable"), None);
     }
 
     #[test]
