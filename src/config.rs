@@ -40,6 +40,13 @@ pub enum ConfigError {
         /// The variable's name.
         name: &'static str,
     },
+    /// None of the variables [`Client::from_env`] reads for this is set.
+    MissingSetting {
+        /// What is missing: `the instance URL` or `a token`.
+        what: &'static str,
+        /// The variables read for it, in the order they are read.
+        variables: &'static [&'static str],
+    },
     /// A token cannot be sent; its value is not repeated here.
     InvalidToken {
         /// Which kind of token it was.
@@ -61,6 +68,9 @@ impl fmt::Display for ConfigError {
                 f,
                 "environment variable {name} is not set (Client::from_ci_env works only inside a GitLab CI job)"
             ),
+            ConfigError::MissingSetting { what, variables } => {
+                write!(f, "no {what}: set one of {}", variables.join(", "))
+            }
             ConfigError::InvalidToken { kind, reason } => {
                 write!(f, "the {kind} cannot be used: {reason}")
             }
@@ -75,6 +85,30 @@ impl std::error::Error for ConfigError {
             ConfigError::Http(e) => Some(e),
             _ => None,
         }
+    }
+}
+
+/// The same helpers as for the errors of calls: a configuration error sent
+/// nothing and has no status.
+impl crate::ErrorExt for ConfigError {
+    fn http_status(&self) -> Option<reqwest::StatusCode> {
+        None
+    }
+
+    fn api_error(&self) -> Option<&crate::ApiError> {
+        None
+    }
+
+    fn describe(&self) -> String {
+        self.to_string()
+    }
+
+    fn request_sent(&self) -> bool {
+        false
+    }
+
+    fn is_transient(&self) -> bool {
+        false
     }
 }
 
@@ -297,6 +331,54 @@ impl Client {
         Self::from_ci_vars(|name| std::env::var(name).ok())
     }
 
+    /// A client from the environment, as GitLab's own CLI (glab) and CI set
+    /// it, for a bot that runs in either place:
+    ///
+    /// | what | read from, first set wins |
+    /// |---|---|
+    /// | the instance | `GITLAB_URL`, glab's `GITLAB_HOST` and `GL_HOST` (a host name means `https://`), CI's `CI_API_V4_URL` |
+    /// | the token | `GITLAB_TOKEN` and `GITLAB_ACCESS_TOKEN` (access tokens), `OAUTH_TOKEN` (OAuth), CI's `CI_JOB_TOKEN` (a job token) |
+    ///
+    /// An empty variable counts as unset. The error names the variables
+    /// read when no instance or no token is found. There is no default
+    /// instance: a token is never sent to gitlab.com unless a variable says so.
+    ///
+    /// ```no_run
+    /// # fn main() -> Result<(), gitlab_jobs::ConfigError> {
+    /// // GITLAB_HOST=gitlab.example.com GITLAB_TOKEN=glpat-… ./bot
+    /// let client = gitlab_jobs::Client::from_env()?;
+    /// # Ok(()) }
+    /// ```
+    pub fn from_env() -> Result<Client, ConfigError> {
+        Self::from_vars(|name| std::env::var(name).ok())
+    }
+
+    /// [`Client::from_env`] over any source of variables, so that it can be
+    /// tested without touching the process environment.
+    pub(crate) fn from_vars(var: impl Fn(&str) -> Option<String>) -> Result<Client, ConfigError> {
+        const INSTANCE: &[&str] = &["GITLAB_URL", "GITLAB_HOST", "GL_HOST", "CI_API_V4_URL"];
+        const TOKENS: &[&str] = &["GITLAB_TOKEN", "GITLAB_ACCESS_TOKEN", "OAUTH_TOKEN", "CI_JOB_TOKEN"];
+        let first = |names: &[&'static str]| {
+            names.iter().find_map(|&name| var(name).filter(|v| !v.trim().is_empty()).map(|v| (name, v)))
+        };
+        let (name, url) =
+            first(INSTANCE).ok_or(ConfigError::MissingSetting { what: "instance URL", variables: INSTANCE })?;
+        let url = match name {
+            // glab's host variables hold a host name, or a URL.
+            "GITLAB_HOST" | "GL_HOST" if !url.contains("://") => format!("https://{}", url.trim()),
+            _ => url,
+        };
+        let (token_name, token) =
+            first(TOKENS).ok_or(ConfigError::MissingSetting { what: "token", variables: TOKENS })?;
+        let builder = Client::builder(url);
+        match token_name {
+            "OAUTH_TOKEN" => builder.oauth_token(token),
+            "CI_JOB_TOKEN" => builder.job_token(token),
+            _ => builder.private_token(token),
+        }
+        .build()
+    }
+
     /// [`Client::from_ci_env`] over any source of variables, so that it can be
     /// tested without touching the process environment.
     pub(crate) fn from_ci_vars(var: impl Fn(&str) -> Option<String>) -> Result<Client, ConfigError> {
@@ -400,6 +482,43 @@ mod tests {
         .unwrap();
         assert_eq!(client.api_url(), "https://gitlab.example.com/api/v4");
         assert_eq!(client.token_kind(), Some(TokenKind::Job));
+    }
+
+    #[test]
+    fn from_env_reads_glab_and_ci_variables_and_names_what_is_missing() {
+        let vars = |pairs: &'static [(&'static str, &'static str)]| {
+            move |name: &str| pairs.iter().find(|(n, _)| *n == name).map(|(_, v)| v.to_string())
+        };
+        let client =
+            Client::from_vars(vars(&[("GITLAB_URL", "https://a.example.com"), ("GITLAB_TOKEN", "t")])).unwrap();
+        assert_eq!((client.api_url(), client.token_kind()), ("https://a.example.com/api/v4", Some(TokenKind::Private)));
+        let client = Client::from_vars(vars(&[("GITLAB_HOST", "b.example.com"), ("OAUTH_TOKEN", "t")])).unwrap();
+        assert_eq!((client.api_url(), client.token_kind()), ("https://b.example.com/api/v4", Some(TokenKind::OAuth)));
+        let client =
+            Client::from_vars(vars(&[("GL_HOST", "http://c.example.com:8080"), ("GITLAB_ACCESS_TOKEN", "t")])).unwrap();
+        assert_eq!(client.api_url(), "http://c.example.com:8080/api/v4");
+        // Inside CI: the job's URL and token, unless others are set.
+        const CI: &[(&str, &str)] = &[("CI_API_V4_URL", "https://ci.example.com/api/v4"), ("CI_JOB_TOKEN", "jt")];
+        let client = Client::from_vars(vars(CI)).unwrap();
+        assert_eq!((client.api_url(), client.token_kind()), ("https://ci.example.com/api/v4", Some(TokenKind::Job)));
+        let client = Client::from_vars(vars(&[
+            ("CI_API_V4_URL", "https://ci.example.com/api/v4"),
+            ("CI_JOB_TOKEN", "jt"),
+            ("GITLAB_TOKEN", "pat"),
+            ("GITLAB_URL", ""),
+        ]))
+        .unwrap();
+        assert_eq!(
+            (client.api_url(), client.token_kind()),
+            ("https://ci.example.com/api/v4", Some(TokenKind::Private))
+        );
+        // What is missing, by name.
+        let err = Client::from_vars(vars(&[("GITLAB_TOKEN", "t")])).unwrap_err().to_string();
+        assert_eq!(err, "no instance URL: set one of GITLAB_URL, GITLAB_HOST, GL_HOST, CI_API_V4_URL");
+        let err = Client::from_vars(vars(&[("GITLAB_HOST", "x.example.com")])).unwrap_err().to_string();
+        assert_eq!(err, "no token: set one of GITLAB_TOKEN, GITLAB_ACCESS_TOKEN, OAUTH_TOKEN, CI_JOB_TOKEN");
+        let err = Client::from_vars(vars(&[("GITLAB_URL", "ftp://x"), ("GITLAB_TOKEN", "t")])).unwrap_err();
+        assert!(err.to_string().contains("scheme"), "{err}");
     }
 
     #[test]

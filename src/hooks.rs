@@ -33,6 +33,9 @@ impl ClientHooks<ClientState> for Client {
     async fn pre<E>(&self, request: &mut Request, info: &OperationInfo) -> Result<(), progenitor_client::Error<E>> {
         let row = operations::operation(info.operation_id);
         row.prepare(request.url_mut()).map_err(progenitor_client::Error::InvalidRequest)?;
+        // progenitor sends the spec's version as `api-version`, a header
+        // GitLab does not define: only headers GitLab reads are sent.
+        request.headers_mut().remove("api-version");
         if let Some(page) = page_channel::current() {
             let url = request.url_mut();
             if !url.query_pairs().any(|(k, _)| k == "per_page") {

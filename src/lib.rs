@@ -4,6 +4,7 @@
 // The layers, bottom up (ARCHITECTURE.md): leaf types; the transport; the
 // operation table; the features; the hooks and the builder on top.
 mod error;
+mod failure;
 mod open_enum;
 mod path_text;
 mod project_id;
@@ -21,16 +22,21 @@ mod artifacts;
 mod job_log;
 mod job_status;
 pub mod log;
+mod lost_answer;
 mod pagination;
 mod wait;
 
 mod config;
 mod hooks;
 
-pub use artifacts::{ArtifactDownload, ArtifactError, ArtifactProblem, ArtifactSource, Downloaded, Progress};
+pub use artifacts::{
+    ArtifactDownload, ArtifactError, ArtifactProblem, ArtifactSource, DEFAULT_PROGRESS_INTERVAL, Downloaded, Progress,
+};
 pub use config::{ClientBuilder, ConfigError};
 pub use error::{ApiError, ErrorExt, JobTokenDenial, MAX_ERROR_BODY, MAX_PAYLOAD_EXCERPT, Problem, RateLimit};
+pub use failure::FailureCategory;
 pub use job_log::{DEFAULT_POLL_INTERVAL, FollowLog, LogError, LogTail, MAX_BYTE_LIMIT};
+pub use lost_answer::CLOCK_SKEW;
 pub use pagination::{DEFAULT_PAGES_IN_FLIGHT, LOW_RATE_LIMIT, Paginate, STREAM_PER_PAGE};
 pub use path_text::{ArtifactPath, RefName};
 pub use project_id::ProjectId;

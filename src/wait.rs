@@ -99,6 +99,42 @@ impl std::error::Error for WaitError {
     }
 }
 
+/// The same answers as for any error of the crate; a timeout has no status
+/// and may pass if waited for longer.
+impl crate::ErrorExt for WaitError {
+    fn http_status(&self) -> Option<reqwest::StatusCode> {
+        match self {
+            WaitError::Api(e) => e.http_status(),
+            WaitError::TimedOut { .. } => None,
+        }
+    }
+
+    fn api_error(&self) -> Option<&crate::ApiError> {
+        match self {
+            WaitError::Api(e) => e.api_error(),
+            WaitError::TimedOut { .. } => None,
+        }
+    }
+
+    fn describe(&self) -> String {
+        crate::error::redact_queries(&self.to_string())
+    }
+
+    fn request_sent(&self) -> bool {
+        match self {
+            WaitError::Api(e) => e.request_sent(),
+            WaitError::TimedOut { .. } => true,
+        }
+    }
+
+    fn is_transient(&self) -> bool {
+        match self {
+            WaitError::Api(e) => e.is_transient(),
+            WaitError::TimedOut { .. } => true,
+        }
+    }
+}
+
 /// Waits for a job to finish; made by [`Client::wait_for_job`], awaited
 /// directly (`client.wait_for_job(p, id).timeout(d).await`).
 ///

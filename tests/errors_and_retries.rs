@@ -149,7 +149,7 @@ async fn a_connection_broken_midway_through_a_get_body_is_retried() {
 }
 
 #[tokio::test]
-async fn a_connection_broken_midway_through_a_post_body_reports_the_status_and_the_break() {
+async fn a_connection_broken_midway_through_a_post_body_reports_the_status_and_the_lost_answer() {
     let server = Loopback::script(vec![Reply::json(201, job_json()).cut_after(100)]).await;
 
     let err = client_for(&server.base_url).erase_job().id(1).job_id(2).send().await.unwrap_err();
@@ -157,8 +157,10 @@ async fn a_connection_broken_midway_through_a_post_body_reports_the_status_and_t
     assert_eq!(server.seen().len(), 1);
     assert_eq!(err.http_status().map(|s| s.as_u16()), Some(201));
     let api = err.api_error().unwrap();
-    assert!(matches!(api.problem, Problem::Truncated { received: 100, .. }), "{:?}", api.problem);
-    assert!(err.describe().contains("broke off after 100 bytes"), "{}", err.describe());
+    // GitLab erased the job: the write happened, its answer is what broke.
+    assert!(matches!(api.problem, Problem::AnswerLost { received: 100, .. }), "{:?}", api.problem);
+    assert!(err.describe().contains("answer was lost after 100 bytes"), "{}", err.describe());
+    assert!(err.answer_lost());
     assert_no_token(&err);
 }
 

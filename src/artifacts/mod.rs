@@ -76,10 +76,14 @@ pub struct Progress {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Downloaded {
-    /// Bytes written.
+    /// The artifact's bytes at the destination: written by this call, and
+    /// any an earlier run left (`to_path`).
     pub bytes: u64,
     /// How many times a broken connection was resumed.
     pub resumed: u32,
+    /// Bytes a `.part` file from an earlier run already held (`to_path`);
+    /// 0 for a download from the start.
+    pub from_earlier_run: u64,
 }
 
 /// Why an artifact is not there, read from GitLab's answer (and, for a
@@ -107,6 +111,10 @@ pub enum ArtifactProblem {
     NoSuchJob,
     /// The project does not exist or the caller may not see it.
     NoSuchProject,
+    /// The server does not know the route at all (GitLab's catch-all
+    /// `404`, `{"error":"404 Not Found"}`): the client's URL is not a
+    /// GitLab API root, or the server is older than the route.
+    UnknownRoute,
     /// GitLab refused the path (a NUL byte or invalid UTF-8), or the client
     /// did (`.` or `..`, which would change the route).
     BadPath,
@@ -142,6 +150,9 @@ impl fmt::Display for ArtifactProblem {
                 f.write_str("no such job, or no successful pipeline of the ref with that job")
             }
             ArtifactProblem::NoSuchProject => f.write_str("no such project, or not visible to this token"),
+            ArtifactProblem::UnknownRoute => f.write_str(
+                "the server does not know this route (not a GitLab API root, or a GitLab older than the route)",
+            ),
             ArtifactProblem::BadPath => f.write_str("the artifact path cannot be asked for"),
             ArtifactProblem::Changed { written } => write!(
                 f,
@@ -192,6 +203,48 @@ impl std::error::Error for ArtifactError {
     }
 }
 
+/// The same answers as for any error of the crate: the request's status and
+/// GitLab's words where there was an answer; a writer's failure has none.
+impl ErrorExt for ArtifactError {
+    fn http_status(&self) -> Option<reqwest::StatusCode> {
+        match self {
+            ArtifactError::Api { error, .. } => error.http_status(),
+            ArtifactError::Write(_) => None,
+        }
+    }
+
+    fn api_error(&self) -> Option<&crate::ApiError> {
+        match self {
+            ArtifactError::Api { error, .. } => error.api_error(),
+            ArtifactError::Write(_) => None,
+        }
+    }
+
+    fn describe(&self) -> String {
+        crate::error::redact_queries(&self.to_string())
+    }
+
+    fn request_sent(&self) -> bool {
+        match self {
+            ArtifactError::Api { error, .. } => error.request_sent(),
+            ArtifactError::Write(_) => true,
+        }
+    }
+
+    /// Also `true` for a connection that kept breaking and for an artifact
+    /// that changed during the download: a new download may succeed.
+    fn is_transient(&self) -> bool {
+        match self {
+            ArtifactError::Api {
+                problem: Some(ArtifactProblem::Broken { .. } | ArtifactProblem::Changed { .. }),
+                ..
+            } => true,
+            ArtifactError::Api { error, .. } => error.is_transient(),
+            ArtifactError::Write(_) => false,
+        }
+    }
+}
+
 impl ArtifactError {
     /// What the error means for artifacts, where that is known.
     pub fn problem(&self) -> Option<&ArtifactProblem> {
@@ -211,7 +264,15 @@ pub struct ArtifactDownload<'a> {
     search_recent: bool,
     deadline: Option<std::time::Duration>,
     progress: Option<Box<dyn FnMut(Progress) + Send + 'a>>,
+    progress_interval: std::time::Duration,
+    /// When progress was last reported, and what.
+    reported: Option<std::time::Instant>,
+    last_progress: Option<Progress>,
 }
+
+/// How often a download reports its progress at most, by default: a
+/// progress bar redraws ten times a second, not once per chunk.
+pub const DEFAULT_PROGRESS_INTERVAL: std::time::Duration = std::time::Duration::from_millis(100);
 
 impl fmt::Debug for ArtifactDownload<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -247,6 +308,9 @@ impl Client {
             search_recent: false,
             deadline: None,
             progress: None,
+            progress_interval: DEFAULT_PROGRESS_INTERVAL,
+            reported: None,
+            last_progress: None,
         }
     }
 }
@@ -270,9 +334,19 @@ impl<'a> ArtifactDownload<'a> {
     }
 
     /// Called once the size is known (before the first byte, with
-    /// `received: 0`) and after every chunk written.
+    /// `received: 0`, or the bytes an earlier run left), then as chunks are
+    /// written, at most once per [`progress_interval`](Self::progress_interval)
+    /// (100 ms by default), and once at the end with every byte counted.
     pub fn on_progress(mut self, progress: impl FnMut(Progress) + Send + 'a) -> Self {
         self.progress = Some(Box::new(progress));
+        self
+    }
+
+    /// The shortest time between two progress reports
+    /// ([`DEFAULT_PROGRESS_INTERVAL`] unless set); `Duration::ZERO` reports
+    /// every chunk.
+    pub fn progress_interval(mut self, interval: std::time::Duration) -> Self {
+        self.progress_interval = interval;
         self
     }
 

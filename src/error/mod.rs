@@ -8,6 +8,7 @@
 
 mod job_token;
 mod rate_limit;
+pub(crate) mod transient;
 
 use std::fmt;
 
@@ -35,6 +36,19 @@ pub enum Problem {
         /// How many bytes arrived before the break.
         received: usize,
         /// What the connection reported.
+        cause: String,
+    },
+    /// A write (retry, play, cancel, …) that GitLab accepted: its success
+    /// status arrived, then its answer broke off (or the deadline passed).
+    /// The write was carried out; what GitLab answered (the new job of a
+    /// retry, say) is lost. Do not send it again blindly:
+    /// [`Client::find_retried_job`](crate::Client::find_retried_job) and
+    /// [`Client::find_played_job`](crate::Client::find_played_job) find the
+    /// job a lost `retry_job` or `play_job` answer was about.
+    AnswerLost {
+        /// How many bytes of the answer arrived.
+        received: usize,
+        /// What broke it off.
         cause: String,
     },
     /// The body grew past the client's limit
@@ -91,6 +105,17 @@ pub struct ApiError {
 }
 
 impl ApiError {
+    /// GitLab's answer to a route it does not have: `404` with `{"error":
+    /// …}` and no `message` (`lib/api/api.rb`'s catch-all), where a missing
+    /// record is `{"message": "404 … Not Found"}`.
+    pub fn is_unknown_route(&self) -> bool {
+        self.status == StatusCode::NOT_FOUND
+            && serde_json::from_str::<serde_json::Value>(&self.snippet)
+                .ok()
+                .and_then(|body| body.as_object().map(|o| o.contains_key("error") && !o.contains_key("message")))
+                .unwrap_or(false)
+    }
+
     /// Reads what GitLab said from a response's status, headers and (part of
     /// its) body. Never fails: whatever the body is, it becomes a snippet.
     pub fn from_parts(status: StatusCode, headers: &HeaderMap, body: &[u8], problem: Problem) -> ApiError {
@@ -119,6 +144,14 @@ impl fmt::Display for ApiError {
             Problem::NotJson => write!(f, "GitLab answered {} with {content_type} instead of JSON", self.status)?,
             Problem::Truncated { received, cause } => {
                 write!(f, "GitLab answered {} but the body broke off after {received} bytes ({cause})", self.status)?
+            }
+            Problem::AnswerLost { received, cause } => {
+                return write!(
+                    f,
+                    "GitLab accepted the request ({}), but its answer was lost after {received} bytes ({cause}); \
+                     the write was carried out, do not repeat it blindly",
+                    self.status
+                );
             }
             Problem::TooLarge { limit, operation } => {
                 return write!(
@@ -240,6 +273,29 @@ pub trait ErrorExt {
     }
     /// One line that says what happened, fit for a log.
     fn describe(&self) -> String;
+    /// Whether the request left the client: `false` only where it was
+    /// refused before sending (an argument out of range, a route-changing
+    /// path) or no connection could be made. A request that was sent may
+    /// have been carried out even when no answer arrived.
+    fn request_sent(&self) -> bool;
+    /// Whether sending the same request again later can help: throttling
+    /// (429), a gateway that could not reach GitLab (502, 503, 504), a
+    /// connection that failed or broke. `false` for everything GitLab
+    /// decided (other statuses), answers the client refused, and a write
+    /// whose answer was lost (repeating it would do it twice).
+    fn is_transient(&self) -> bool;
+    /// Whether a write was carried out but its answer lost
+    /// ([`Problem::AnswerLost`]).
+    fn answer_lost(&self) -> bool {
+        self.api_error().is_some_and(|api| matches!(api.problem, Problem::AnswerLost { .. }))
+    }
+    /// Whether the server does not know the route at all: GitLab's catch-all
+    /// `404` (`{"error":"404 Not Found"}`), which a wrong base URL or a
+    /// server older than the endpoint gives, rather than a missing job or
+    /// project (`{"message": "404 … Not Found"}`).
+    fn is_unknown_route(&self) -> bool {
+        self.api_error().is_some_and(ApiError::is_unknown_route)
+    }
 }
 
 impl<E> ErrorExt for progenitor_client::Error<E> {
@@ -256,6 +312,28 @@ impl<E> ErrorExt for progenitor_client::Error<E> {
 
     fn describe(&self) -> String {
         redact_queries(&self.describe_with_urls())
+    }
+
+    fn request_sent(&self) -> bool {
+        use progenitor_client::Error as E;
+        match self {
+            E::InvalidRequest(_) => false,
+            E::CommunicationError(error) => !error.is_connect() && !error.is_builder(),
+            _ => true,
+        }
+    }
+
+    fn is_transient(&self) -> bool {
+        use progenitor_client::Error as E;
+        match self {
+            E::CommunicationError(error) | E::ResponseBodyError(error) => transient::is_retryable_error(error),
+            E::UnexpectedResponse(_) | E::ErrorResponse(_) => match self.api_error().map(|api| &api.problem) {
+                Some(Problem::Truncated { .. }) => true,
+                Some(Problem::Status) | None => self.http_status().is_some_and(transient::is_retryable_status),
+                Some(_) => false,
+            },
+            _ => false,
+        }
     }
 }
 

@@ -19,6 +19,8 @@ use futures::{
     StreamExt,
     stream::{self, BoxStream},
 };
+use std::path::Path;
+
 use tokio::io::{AsyncWrite, AsyncWriteExt};
 
 mod follow;
@@ -32,7 +34,7 @@ use reqwest::StatusCode;
 use crate::{
     Client, Error, ProjectId,
     operations::rows,
-    transfer::{self, FileRead},
+    transfer::{self, FileRead, PartFile, ReadError},
 };
 
 /// Why a log could not be written out.
@@ -63,6 +65,42 @@ impl std::error::Error for LogError {
     }
 }
 
+/// The same answers as for any error of the crate; a writer's failure has
+/// no status.
+impl crate::ErrorExt for LogError {
+    fn http_status(&self) -> Option<reqwest::StatusCode> {
+        match self {
+            LogError::Api(e) => e.http_status(),
+            LogError::Write(_) => None,
+        }
+    }
+
+    fn api_error(&self) -> Option<&crate::ApiError> {
+        match self {
+            LogError::Api(e) => e.api_error(),
+            LogError::Write(_) => None,
+        }
+    }
+
+    fn describe(&self) -> String {
+        crate::error::redact_queries(&self.to_string())
+    }
+
+    fn request_sent(&self) -> bool {
+        match self {
+            LogError::Api(e) => e.request_sent(),
+            LogError::Write(_) => true,
+        }
+    }
+
+    fn is_transient(&self) -> bool {
+        match self {
+            LogError::Api(e) => e.is_transient(),
+            LogError::Write(_) => false,
+        }
+    }
+}
+
 impl Client {
     /// A job's whole log as a stream of byte chunks. Only one chunk is held at
     /// a time. If the connection breaks midway, the rest is asked for where
@@ -79,17 +117,8 @@ impl Client {
             let (read, url): (Option<FileRead<'_>>, String) = state?;
             let mut read = match read {
                 Some(read) => read,
-                None => match transfer::get(self, rows::get_job_trace(), &url, &[], None).await {
-                    Ok(first) if first.status() == StatusCode::OK => {
-                        FileRead::new(self, rows::get_job_trace(), url.clone(), true, None, first)
-                    }
-                    Ok(first) if first.status().is_client_error() || first.status().is_server_error() => {
-                        return Some((Err(Error::UnexpectedResponse(first)), None));
-                    }
-                    Ok(first) => {
-                        let error = transfer::refuse(self, first, "it is no answer to a job log's download".into());
-                        return Some((Err(error), None));
-                    }
+                None => match self.open_log(url.clone()).await {
+                    Ok(read) => read,
                     Err(error) => return Some((Err(error), None)),
                 },
             };
@@ -127,6 +156,52 @@ impl Client {
 }
 
 impl Client {
+    /// Writes a job's whole log to `path` through `<path>.part`, renamed to
+    /// `path` once complete (and flushed to disk), and returns the log's
+    /// size. A `.part` file an earlier run left half-way is continued where
+    /// that provably continues the same log, as
+    /// [`ArtifactDownload::to_path`](crate::ArtifactDownload::to_path) does:
+    /// a running job's log may have grown since, and a log that changed
+    /// otherwise is downloaded again from its start.
+    pub async fn download_job_log_to_path(
+        &self,
+        project: impl Into<ProjectId>,
+        job_id: i64,
+        path: impl AsRef<Path>,
+    ) -> Result<u64, LogError> {
+        let url = self.trace_url(&project.into(), job_id);
+        let (mut part, earlier) = PartFile::open(path.as_ref()).await.map_err(LogError::Write)?;
+        if let Some(earlier) = earlier {
+            let from = earlier.delivered;
+            let read = FileRead::resumed(self, rows::get_job_trace(), url.clone(), true, None, earlier);
+            match write_log(read, part.file(), from).await {
+                Ok(size) => {
+                    part.finish().await.map_err(LogError::Write)?;
+                    return Ok(size);
+                }
+                // The partial file holds another log: start over.
+                Err(Written::Read(ReadError::Changed(_))) => part.restart().await.map_err(LogError::Write)?,
+                Err(other) => return Err(other.into()),
+            }
+        }
+        let read = self.open_log(url).await.map_err(LogError::Api)?;
+        part.note(read.validator(), read.size()).await.map_err(LogError::Write)?;
+        let size = write_log(read, part.file(), 0).await.map_err(LogError::from)?;
+        part.finish().await.map_err(LogError::Write)?;
+        Ok(size)
+    }
+
+    /// The first request of a whole log, and a read of its answer once it is
+    /// the log.
+    async fn open_log(&self, url: String) -> Result<FileRead<'_>, Error> {
+        let first = transfer::get(self, rows::get_job_trace(), &url, &[], None).await?;
+        match first.status() {
+            StatusCode::OK => Ok(FileRead::new(self, rows::get_job_trace(), url, true, None, first)),
+            status if status.is_client_error() || status.is_server_error() => Err(Error::UnexpectedResponse(first)),
+            _ => Err(transfer::refuse(self, first, "it is no answer to a job log's download".into())),
+        }
+    }
+
     /// A job's log asked for with `Range: <range>`, as generated requests
     /// are sent (the generated operation has no `Range` setter); the caller
     /// reads the status.
@@ -149,4 +224,34 @@ impl Client {
             progenitor_client::encode_path(&project.to_string())
         )
     }
+}
+
+/// Why writing a log out stopped.
+enum Written {
+    Read(ReadError),
+    Write(std::io::Error),
+}
+
+impl From<Written> for LogError {
+    fn from(written: Written) -> LogError {
+        match written {
+            Written::Read(error) => LogError::Api(error.into_error()),
+            Written::Write(error) => LogError::Write(error),
+        }
+    }
+}
+
+/// Writes what `read` delivers to `writer`, after the `from` bytes already
+/// there; the size of the whole log.
+async fn write_log<W>(mut read: FileRead<'_>, writer: &mut W, from: u64) -> Result<u64, Written>
+where
+    W: AsyncWrite + Unpin + ?Sized,
+{
+    let mut written = from;
+    while let Some(chunk) = read.next_chunk().await.map_err(Written::Read)? {
+        writer.write_all(&chunk).await.map_err(Written::Write)?;
+        written = written.saturating_add(chunk.len() as u64);
+    }
+    writer.flush().await.map_err(Written::Write)?;
+    Ok(written)
 }

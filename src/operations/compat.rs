@@ -22,7 +22,7 @@ use std::{
 };
 
 use bytes::{Bytes, BytesMut};
-use reqwest::{Request, Response, StatusCode, header::HeaderValue};
+use reqwest::{Request, Response, header::HeaderValue};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
@@ -102,16 +102,9 @@ fn to_bridges(mut request: Request) -> Request {
     request
 }
 
-/// GitLab's answer to a route it does not have: 404 with `{"error": …}`.
+/// GitLab's answer to a route it does not have (`ApiError::is_unknown_route`).
 fn is_unknown_route(response: &Response) -> bool {
-    if response.status() != StatusCode::NOT_FOUND {
-        return false;
-    }
-    let Some(api) = response.extensions().get::<ApiError>() else { return false };
-    serde_json::from_str::<serde_json::Value>(&api.snippet)
-        .ok()
-        .and_then(|body| body.as_object().map(|o| o.contains_key("error") && !o.contains_key("message")))
-        .unwrap_or(false)
+    response.extensions().get::<ApiError>().is_some_and(ApiError::is_unknown_route)
 }
 
 /// The `ref` a request asks for, if any.

@@ -72,6 +72,15 @@ impl ReadError {
     }
 }
 
+/// What an earlier run left of a file: its bytes (their count and digest)
+/// and what its first answer said.
+pub(crate) struct Earlier {
+    pub(crate) delivered: u64,
+    pub(crate) digest: Digest,
+    pub(crate) validator: Option<HeaderValue>,
+    pub(crate) size: Option<u64>,
+}
+
 /// One file read to its end across broken connections; see the module.
 pub(crate) struct FileRead<'a> {
     client: &'a Client,
@@ -104,6 +113,37 @@ impl<'a> FileRead<'a> {
     ) -> FileRead<'a> {
         let version = Version::of(first.status(), first.headers());
         let digest = (growing || version.validator.is_none()).then(Digest::default);
+        let mut read = FileRead::at(client, row, url, growing, deadline, version, 0, digest);
+        read.body = Some(Box::pin(first.bytes_stream()));
+        read
+    }
+
+    /// A read that continues one an earlier run left off (`PartFile`): its
+    /// first request asks for the rest as any resume does.
+    pub(crate) fn resumed(
+        client: &'a Client,
+        row: &'static Operation,
+        url: String,
+        growing: bool,
+        deadline: Option<Deadline>,
+        earlier: Earlier,
+    ) -> FileRead<'a> {
+        let version = Version { validator: earlier.validator, size: earlier.size };
+        FileRead::at(client, row, url, growing, deadline, version, earlier.delivered, Some(earlier.digest))
+    }
+
+    /// A read with no body open yet, `delivered` bytes into the file.
+    #[allow(clippy::too_many_arguments)]
+    fn at(
+        client: &'a Client,
+        row: &'static Operation,
+        url: String,
+        growing: bool,
+        deadline: Option<Deadline>,
+        version: Version,
+        delivered: u64,
+        digest: Option<Digest>,
+    ) -> FileRead<'a> {
         FileRead {
             client,
             row,
@@ -111,9 +151,9 @@ impl<'a> FileRead<'a> {
             growing,
             deadline,
             version,
-            body: Some(Box::pin(first.bytes_stream())),
+            body: None,
             skip: None,
-            delivered: 0,
+            delivered,
             digest,
             resumes: 0,
             failures: 0,
@@ -124,6 +164,11 @@ impl<'a> FileRead<'a> {
     /// The file's size, where the first answer said it.
     pub(crate) fn size(&self) -> Option<u64> {
         self.version.size
+    }
+
+    /// The first answer's validator, to continue the file in a later run.
+    pub(crate) fn validator(&self) -> Option<&HeaderValue> {
+        self.version.validator.as_ref()
     }
 
     /// How many times the read was resumed.

@@ -2,7 +2,8 @@
 //! the requests the log and artifact features build themselves (the
 //! generated builders have no `Range` setter), and `FileRead`
 //! (`file_read.rs`), the read of one file across broken connections that
-//! both share, with its `Digest` (`digest.rs`).
+//! both share, with its `Digest` (`digest.rs`), and `PartFile`
+//! (`part_file.rs`), a download to a path that a later run continues.
 //!
 //! A read that breaks is resumed only where the answer proves it continues
 //! the same file:
@@ -23,6 +24,7 @@
 
 mod digest;
 mod file_read;
+mod part_file;
 
 use std::pin::Pin;
 
@@ -35,6 +37,7 @@ use reqwest::{
 
 pub(crate) use digest::Digest;
 pub(crate) use file_read::{FileRead, ReadError};
+pub(crate) use part_file::PartFile;
 
 use crate::{
     Client, Error,

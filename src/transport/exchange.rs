@@ -109,10 +109,33 @@ async fn inspect(response: Response, call: &Call<'_>, settings: &Settings) -> At
             let response = annotated(status, &headers, &url, Default::default(), problem, settings);
             Attempt::Done(Err(Failure::Unusable(response)))
         }
+        // A write whose success status arrived was carried out: its answer
+        // is lost, not the write (see `Problem::AnswerLost`).
+        Err(Unread::Deadline) if !call.idempotent => {
+            let problem = Problem::AnswerLost {
+                received: 0,
+                cause: format!(
+                    "the call's deadline of {:?} passed",
+                    call.deadline.map(|d| d.limit).unwrap_or_default()
+                ),
+            };
+            Attempt::Done(Err(Failure::Unusable(annotated(
+                status,
+                &headers,
+                &url,
+                Default::default(),
+                problem,
+                settings,
+            ))))
+        }
         Err(Unread::Deadline) => Attempt::Done(Err(call.deadline_passed())),
         Err(Unread::Broken(partial, error)) => {
             let error = settings.shown_error(error);
-            let problem = Problem::Truncated { received: partial.len(), cause: crate::error::error_chain(&error) };
+            let (received, cause) = (partial.len(), crate::error::error_chain(&error));
+            let problem = match call.idempotent {
+                true => Problem::Truncated { received, cause },
+                false => Problem::AnswerLost { received, cause },
+            };
             // What arrived is kept for the message, as much as of an error body.
             let kept = partial.slice(..partial.len().min(MAX_ERROR_BODY));
             let outcome = Err(Failure::Unusable(annotated(status, &headers, &url, kept, problem, settings)));

@@ -9,8 +9,8 @@
 
 use std::time::Duration;
 
+pub(crate) use crate::error::transient::{is_retryable_error, is_retryable_status};
 use backon::BackoffBuilder;
-use reqwest::StatusCode;
 
 /// How the client retries reading requests. On by default; see
 /// [`ClientBuilder::retry`](crate::ClientBuilder::retry) and
@@ -113,57 +113,10 @@ impl RetryPolicy {
     }
 }
 
-/// Statuses worth another attempt of a reading request: throttling, and a
-/// gateway in front of GitLab that could not reach it.
-pub(crate) fn is_retryable_status(status: StatusCode) -> bool {
-    matches!(
-        status,
-        StatusCode::TOO_MANY_REQUESTS
-            | StatusCode::BAD_GATEWAY
-            | StatusCode::SERVICE_UNAVAILABLE
-            | StatusCode::GATEWAY_TIMEOUT
-    )
-}
-
-/// Transport failures worth another attempt: the connection could not be
-/// made, broke, or went silent. An answer that breaks the protocol (a
-/// malformed or oversized head, bad chunking, a body that does not
-/// decompress) is not: the server would send it again.
-pub(crate) fn is_retryable_error(error: &reqwest::Error) -> bool {
-    use std::io::ErrorKind;
-    if error.is_connect() || error.is_timeout() {
-        return true;
-    }
-    let mut source = std::error::Error::source(error);
-    while let Some(cause) = source {
-        if let Some(hyper) = cause.downcast_ref::<hyper::Error>() {
-            if hyper.is_parse() || hyper.is_parse_status() || hyper.is_user() {
-                return false;
-            }
-            if hyper.is_incomplete_message() || hyper.is_canceled() || hyper.is_closed() || hyper.is_timeout() {
-                return true;
-            }
-        }
-        if let Some(io) = cause.downcast_ref::<std::io::Error>() {
-            return matches!(
-                io.kind(),
-                ErrorKind::ConnectionReset
-                    | ErrorKind::ConnectionAborted
-                    | ErrorKind::BrokenPipe
-                    | ErrorKind::UnexpectedEof
-                    | ErrorKind::TimedOut
-                    | ErrorKind::Interrupted
-                    | ErrorKind::NotConnected
-            );
-        }
-        source = cause.source();
-    }
-    false
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use reqwest::StatusCode;
 
     #[test]
     fn backoff_doubles_up_to_the_cap_and_stops_after_the_attempts() {
