@@ -173,10 +173,10 @@ impl Target {
 
 pub async fn connect() -> Result<Target, Box<dyn std::error::Error>> {
     match std::env::var("GITLAB_URL") {
-        Ok(url) => {
-            let token = std::env::var("GITLAB_TOKEN").map_err(|_| "set GITLAB_TOKEN to an access token")?;
+        Ok(_) => {
+            // GITLAB_URL and GITLAB_TOKEN, or glab's and CI's variables.
+            let client = gitlab_jobs::Client::from_env()?;
             let project = std::env::var("GITLAB_PROJECT").map_err(|_| "set GITLAB_PROJECT to a project id or path")?;
-            let client = gitlab_jobs::Client::builder(url).private_token(token).build()?;
             Ok(Target { client, project: project.into(), mock: None })
         }
         Err(_) => {
