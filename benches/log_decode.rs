@@ -9,14 +9,15 @@
 //!     cargo bench --bench log_decode -- --rounds 3 --mib 256
 //!
 //! Each variant runs in a child process, so its peak memory is its own; the
-//! `block` variant only builds the block, the memory baseline. Two more
+//! `block` variant only builds the block, the memory baseline, and `styles`
+//! is the decoder with styled spans (`LogDecoder::with_styles`). Two more
 //! variants decode logs made to be slow or large: lines of a thousand
 //! characters erased to the cursor 60,000 times each (`\e[1K`), and lines
 //! of `x\e[999C`, which a terminal pads with spaces.
 
 use std::time::Instant;
 
-use gitlab_jobs::log::{LogDecoder, LogEvent};
+use gitlab_jobs::log::{LogDecoder, LogEvent, LogEventRef};
 
 #[path = "server.rs"]
 mod server;
@@ -27,14 +28,14 @@ fn main() {
 
 fn driver(rounds: usize) {
     let mib = server::arg("--mib").unwrap_or_else(|| "1024".into());
-    let variants = ["block", "vte", "decoder", "erase_flood", "cursor_flood"];
+    let variants = ["block", "vte", "decoder", "borrowed", "styles", "styles_borrowed", "erase_flood", "cursor_flood"];
     let results = server::drive(&variants, rounds, &["--mib".to_owned(), mib.clone()]);
     let stat = |name: &str, key: &str| server::stat(&results, name, key);
     println!("\na {mib} MiB CI-shaped job log, median of {rounds} rounds\n");
     println!("| variant | MiB/s | vs vte stripping | lines | peak RSS (MiB) |");
     println!("|---|---:|---:|---:|---:|");
     let base = stat("vte", "mib_per_s");
-    for name in ["vte", "decoder"] {
+    for name in ["vte", "decoder", "borrowed", "styles", "styles_borrowed"] {
         let rate = stat(name, "mib_per_s");
         println!(
             "| {name} | {rate:.0} | {:.3} | {:.0} | {:.1} |",
@@ -150,8 +151,8 @@ fn child(variant: &str) {
             }
             lines = strip.lines;
         }
-        "decoder" | "erase_flood" | "cursor_flood" => {
-            let mut decoder = LogDecoder::new();
+        "decoder" | "styles" | "erase_flood" | "cursor_flood" => {
+            let mut decoder = if variant == "styles" { LogDecoder::new().with_styles() } else { LogDecoder::new() };
             let mut count = |event: LogEvent| {
                 if let LogEvent::Line(line) = event {
                     lines += 1;
@@ -162,6 +163,20 @@ fn child(variant: &str) {
                 decoder.feed_with(&block, &mut count);
             }
             decoder.finish().into_iter().for_each(&mut count);
+        }
+        "borrowed" | "styles_borrowed" => {
+            let mut decoder =
+                if variant == "styles_borrowed" { LogDecoder::new().with_styles() } else { LogDecoder::new() };
+            let mut count = |event: LogEventRef<'_>| {
+                if let LogEventRef::Line(line) = event {
+                    lines += 1;
+                    std::hint::black_box(line.text);
+                }
+            };
+            for _ in 0..rounds {
+                decoder.feed_ref(&block, &mut count);
+            }
+            decoder.finish_ref(&mut count);
         }
         other => panic!("unknown variant {other}"),
     }

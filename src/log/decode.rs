@@ -18,13 +18,22 @@
 //! 2. **Section markers** (`marker.rs`), anywhere in a line:
 //!    `\e[0Ksection_start:<unix time>:<name>[<options>]\r\e[0K<header>` and
 //!    `\e[0Ksection_end:<unix time>:<name>\r\e[0K`. The name is ASCII letters,
-//!    digits, `_`, `.` and `-`, as GitLab reads it (`build_trace_section_regex`
-//!    in `lib/gitlab/regex.rb`). Sections nest. As on GitLab's job page
-//!    (`lib/gitlab/ci/ansi2json/converter.rb`), an end marker closes the open
-//!    section of its name even when it is not the innermost, and leaves the
-//!    others open; an end for a section that is not open closes nothing.
-//! 3. What is left is rendered by [`screen`](super::screen): colours removed,
-//!    `\r` and cursor movements applied.
+//!    digits, `_`, `.` and `-`, and the options are `[key=value, …]` or
+//!    none, as GitLab reads them (`build_trace_section_regex` in
+//!    `lib/gitlab/regex.rb`). Sections nest. As on GitLab's job page
+//!    (`lib/gitlab/ci/ansi2json/converter.rb`), sections are keyed by their
+//!    sanitised name, an end marker closes the open section of its key even
+//!    when it is not the innermost, and leaves the others open; an end for a
+//!    section that is not open closes nothing. The module docs of
+//!    [`log`](super) list the rules and where the decoder departs from them.
+//! 3. What is left is rendered by [`screen`](super::screen): colours removed
+//!    (or kept as styles), `\r` and cursor movements applied.
+//!
+//! Lines are lent to the callback of [`LogDecoder::feed_ref`] from the
+//! screen's own buffer; [`LogDecoder::feed`] and `feed_with` copy them out.
+//! The chunk being fed is checked for UTF-8 and searched for `section_`
+//! once, so that a line in it is rendered from text already checked and
+//! searched for a marker only where one may be.
 //!
 //! The decoder holds the current record (at most [`MAX_LINE_BYTES`]), the
 //! lines waiting for a possible continuation (at most [`MAX_WAITING`]) and the
@@ -35,7 +44,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 
 use super::{
-    event::{LogEvent, LogLine, OutputStream, SectionClosed, SectionEnd, SectionStart},
+    event::{LineRef, LogEvent, LogEventRef, OutputStream, SectionClosed, SectionEnd, SectionStart},
     marker::{Marker, find_marker},
     prefix::{self, Prefix},
     screen::{self, Screen},
@@ -61,6 +70,8 @@ pub const MAX_DEPTH: usize = 64;
 /// A section that has begun and not ended.
 struct Open {
     name: String,
+    /// Its sanitised name, which end markers are matched by.
+    key: String,
     started_at: Option<DateTime<Utc>>,
 }
 
@@ -72,6 +83,31 @@ struct Waiting {
     bytes: Span,
     /// No continuation can follow any more.
     complete: bool,
+    /// It may hold a section marker (`section_` is in it, or it was not
+    /// looked for).
+    marked: bool,
+}
+
+/// The chunk being fed, and as much of it from its start as is valid UTF-8
+/// (all of it, nearly always): a line lying there is text already.
+#[derive(Clone, Copy)]
+struct Chunk<'a> {
+    bytes: &'a [u8],
+    text: &'a str,
+}
+
+impl<'a> Chunk<'a> {
+    const EMPTY: Chunk<'static> = Chunk { bytes: &[], text: "" };
+
+    fn new(bytes: &'a [u8]) -> Chunk<'a> {
+        let text = match std::str::from_utf8(bytes) {
+            Ok(text) => text,
+            // A character cut at the chunk's end, or an invalid byte: the
+            // lines before it are text, the others are read one by one.
+            Err(error) => std::str::from_utf8(&bytes[..error.valid_up_to()]).unwrap_or_default(),
+        };
+        Chunk { bytes, text }
+    }
 }
 
 /// A waiting line's bytes: still in the chunk being fed (most lines are
@@ -82,10 +118,18 @@ enum Span {
 }
 
 impl Span {
-    fn get<'a>(&'a self, chunk: &'a [u8]) -> &'a [u8] {
+    fn get<'a>(&'a self, chunk: Chunk<'a>) -> &'a [u8] {
         match self {
-            Span::Chunk(range) => &chunk[range.clone()],
+            Span::Chunk(range) => &chunk.bytes[range.clone()],
             Span::Owned(bytes) => bytes,
+        }
+    }
+
+    /// The bytes as text, where they are known to be valid UTF-8.
+    fn text<'a>(&self, chunk: Chunk<'a>) -> Option<&'a str> {
+        match self {
+            Span::Chunk(range) => chunk.text.get(range.clone()),
+            Span::Owned(_) => None,
         }
     }
 }
@@ -112,7 +156,11 @@ pub struct LogDecoder {
     waiting: std::collections::VecDeque<Waiting>,
     /// Buffers of lines given out, for the next waiting lines.
     spare: Vec<Vec<u8>>,
-    second: prefix::SecondCache,
+    /// Where `section_` is in the chunk being fed, and how many of those
+    /// places lie before the record being read.
+    marks: Vec<usize>,
+    marks_passed: usize,
+    date: prefix::DateCache,
     /// The last record was cut at `MAX_LINE_BYTES`: a `\n` right after it
     /// ends that line, not an empty one.
     cut: bool,
@@ -144,13 +192,27 @@ impl LogDecoder {
             record: Vec::new(),
             waiting: std::collections::VecDeque::new(),
             spare: Vec::new(),
-            second: None,
+            marks: Vec::new(),
+            marks_passed: 0,
+            date: None,
             cut: false,
             open: Vec::new(),
             path: Arc::from(Vec::new()),
             parser: vte::Parser::new(),
-            screen: Screen::new(),
+            screen: Screen::new(false),
         }
+    }
+
+    /// The same decoder, which also gives every line its styled spans
+    /// ([`LogLine::spans`](super::LogLine::spans)): colours and attributes as a terminal shows
+    /// them, and GitLab's classes for them ([`Style::gitlab_classes`]). A
+    /// style carries over from line to line, as on GitLab's page. Without
+    /// it, styles cost nothing.
+    ///
+    /// [`Style::gitlab_classes`]: super::Style::gitlab_classes
+    pub fn with_styles(mut self) -> LogDecoder {
+        self.screen = Screen::new(true);
+        self
     }
 
     /// The events that `chunk` completes. A chunk may end anywhere, even
@@ -165,16 +227,50 @@ impl LogDecoder {
     /// As [`feed`](Self::feed), handing each event to `emit` instead of
     /// collecting them.
     pub fn feed_with(&mut self, chunk: &[u8], emit: &mut dyn FnMut(LogEvent)) {
+        self.feed_ref(chunk, &mut |event| emit(event.to_event()));
+    }
+
+    /// As [`feed_with`](Self::feed_with), lending each event to `emit`
+    /// rather than giving it: a line's text, sections and spans stay the
+    /// decoder's, so that reading a log allocates nothing per line. Take
+    /// what is kept with [`LineRef::to_line`] or [`LogEventRef::to_event`].
+    ///
+    /// ```
+    /// use gitlab_jobs::log::{LogDecoder, LogEventRef};
+    ///
+    /// let mut decoder = LogDecoder::new();
+    /// let mut errors = Vec::new();
+    /// let mut keep = |event: LogEventRef<'_>| {
+    ///     if let LogEventRef::Line(line) = event
+    ///         && line.text.starts_with("error")
+    ///     {
+    ///         errors.push(line.to_line());
+    ///     }
+    /// };
+    /// decoder.feed_ref(b"ok\nerror: \x1b[31mE0308\x1b[0m\nok\n", &mut keep);
+    /// decoder.finish_ref(&mut keep);
+    /// assert_eq!(errors.len(), 1);
+    /// assert_eq!(errors[0].text, "error: E0308");
+    /// ```
+    pub fn feed_ref(&mut self, chunk: &[u8], emit: &mut dyn FnMut(LogEventRef<'_>)) {
+        // What is read of the whole chunk at once: whether it is UTF-8, and
+        // where a marker may be, so that the lines without one (most) are
+        // not searched one by one.
+        let chunk = Chunk::new(chunk);
+        self.marks.clear();
+        self.marks.extend(memchr::memmem::find_iter(chunk.bytes, MARK));
+        self.marks_passed = 0;
+        let (chunk, bytes) = (chunk, chunk.bytes);
         let mut at = 0;
-        if self.cut && !chunk.is_empty() {
+        if self.cut && !bytes.is_empty() {
             self.cut = false;
-            if chunk[0] == b'\n' && self.record.is_empty() {
+            if bytes[0] == b'\n' && self.record.is_empty() {
                 at = 1;
             }
         }
-        while at < chunk.len() {
+        while at < bytes.len() {
             let room = MAX_LINE_BYTES - self.record.len();
-            let window = &chunk[at..chunk.len().min(at + room)];
+            let window = &bytes[at..bytes.len().min(at + room)];
             match memchr::memchr(b'\n', window) {
                 Some(end) => {
                     if self.record.is_empty() {
@@ -197,9 +293,9 @@ impl LogDecoder {
                         self.record_done(chunk, None, &record, emit);
                         self.record = record;
                         self.record.clear();
-                        if chunk.get(at) == Some(&b'\n') {
+                        if bytes.get(at) == Some(&b'\n') {
                             at += 1;
-                        } else if at == chunk.len() {
+                        } else if at == bytes.len() {
                             self.cut = true;
                         }
                     }
@@ -210,7 +306,7 @@ impl LogDecoder {
         for waiting in &mut self.waiting {
             if let Span::Chunk(range) = &waiting.bytes {
                 let mut copy = self.spare.pop().unwrap_or_default();
-                copy.extend_from_slice(&chunk[range.clone()]);
+                copy.extend_from_slice(&bytes[range.clone()]);
                 waiting.bytes = Span::Owned(copy);
             }
         }
@@ -221,65 +317,98 @@ impl LogDecoder {
     /// section still open (`SectionClosed::EndOfLog`).
     pub fn finish(&mut self) -> Vec<LogEvent> {
         let mut events = Vec::new();
-        let mut emit = |event| events.push(event);
+        self.finish_ref(&mut |event| events.push(event.to_event()));
+        events
+    }
+
+    /// As [`finish`](Self::finish), lending each event to `emit` (see
+    /// [`feed_ref`](Self::feed_ref)).
+    pub fn finish_ref(&mut self, emit: &mut dyn FnMut(LogEventRef<'_>)) {
         if !self.record.is_empty() {
             let record = std::mem::take(&mut self.record);
-            self.record_done(&[], None, &record, &mut emit);
+            self.record_done(Chunk::EMPTY, None, &record, emit);
         }
         self.waiting.iter_mut().for_each(|w| w.complete = true);
-        self.flush(&[], &mut emit);
+        self.flush(Chunk::EMPTY, emit);
         while let Some(open) = self.open.pop() {
             self.path = self.open.iter().map(|o| o.name.clone()).collect();
-            emit(LogEvent::SectionEnd(SectionEnd {
+            emit(LogEventRef::SectionEnd(&SectionEnd {
                 name: open.name,
+                key: open.key,
                 ended_at: None,
                 duration: None,
                 closed: SectionClosed::EndOfLog,
             }));
         }
-        events
     }
 
     /// One record: a `\n`-terminated piece of the log, without the `\n`;
     /// `start` is where it begins in `chunk`, if it lies there.
-    fn record_done(&mut self, chunk: &[u8], start: Option<usize>, record: &[u8], emit: &mut dyn FnMut(LogEvent)) {
+    fn record_done(
+        &mut self,
+        chunk: Chunk<'_>,
+        start: Option<usize>,
+        record: &[u8],
+        emit: &mut dyn FnMut(LogEventRef<'_>),
+    ) {
         // Bytes `from..to` of the record, kept where they are or copied.
         let span = |this: &mut Self, from: usize, to: usize| match start {
             Some(start) => Span::Chunk(start + from..start + to),
             None => Span::Owned(this.buffer(&record[from..to])),
         };
-        match prefix::parse(record, &mut self.second) {
+        let marked = match start {
+            Some(start) => {
+                let marks = &self.marks[self.marks_passed..];
+                let passed = marks.iter().take_while(|&&mark| mark < start).count();
+                self.marks_passed += passed;
+                marks.get(passed).is_some_and(|&mark| mark < start + record.len())
+            }
+            None => true,
+        };
+        match prefix::parse(record, &mut self.date) {
             // Nothing waits before it: the line is done at once.
             None if self.waiting.is_empty() => {
                 let line = record.strip_suffix(b"\r").unwrap_or(record);
-                self.line_done(line, None, None, emit);
+                let text = start.and_then(|start| chunk.text.get(start..start + line.len()));
+                self.line_done(line, text, marked, None, None, emit);
                 return;
             }
             None => {
                 let bytes = span(self, 0, record.len());
-                self.waiting.push_back(Waiting { key: None, timestamp: None, bytes, complete: true });
+                self.waiting.push_back(Waiting { key: None, timestamp: None, bytes, complete: true, marked });
             }
             Some(Prefix { timestamp, stream_id, stream, continues, content }) => {
                 let key = Some((stream_id, stream));
-                let open = self.waiting.iter().rposition(|w| w.key == key && !w.complete);
+                let open = self.last_open(key);
                 let fits = |w: &Waiting| w.bytes.get(chunk).len() + content.len() <= MAX_LINE_BYTES;
                 match open {
                     Some(at) if continues && fits(&self.waiting[at]) => {
                         let mut joined = match std::mem::replace(&mut self.waiting[at].bytes, Span::Owned(Vec::new())) {
                             Span::Owned(bytes) => bytes,
-                            Span::Chunk(range) => self.buffer(&chunk[range]),
+                            Span::Chunk(range) => self.buffer(&chunk.bytes[range]),
                         };
                         joined.extend_from_slice(content);
                         self.waiting[at].bytes = Span::Owned(joined);
+                        // A marker may now straddle the two records.
+                        self.waiting[at].marked = true;
                     }
                     _ => {
                         // The line waiting on this stream is complete: this record
                         // is not its continuation (or would make it too long).
-                        if let Some(at) = open {
-                            self.waiting[at].complete = true;
+                        match open {
+                            // The oldest line, most often: given out at once,
+                            // with the lines complete behind it.
+                            Some(0) => {
+                                if let Some(done) = self.waiting.pop_front() {
+                                    self.give_out(chunk, done, emit);
+                                }
+                                self.flush(chunk, emit);
+                            }
+                            Some(at) => self.waiting[at].complete = true,
+                            None => {}
                         }
                         let bytes = span(self, prefix::LEN, record.len());
-                        self.waiting.push_back(Waiting { key, timestamp, bytes, complete: false });
+                        self.waiting.push_back(Waiting { key, timestamp, bytes, complete: false, marked });
                     }
                 }
             }
@@ -293,19 +422,36 @@ impl LogDecoder {
     }
 
     /// Gives out the complete lines at the front of the queue.
-    fn flush(&mut self, chunk: &[u8], emit: &mut dyn FnMut(LogEvent)) {
+    fn flush(&mut self, chunk: Chunk<'_>, emit: &mut dyn FnMut(LogEventRef<'_>)) {
         while self.waiting.front().is_some_and(|w| w.complete) {
             let Some(done) = self.waiting.pop_front() else { break };
-            let bytes = done.bytes.get(chunk);
-            let line = bytes.strip_suffix(b"\r").unwrap_or(bytes);
-            self.line_done(line, done.key.map(|(_, stream)| stream), done.timestamp, emit);
-            if let Span::Owned(mut bytes) = done.bytes
-                && self.spare.len() < MAX_WAITING
-                && bytes.capacity() <= 64 * 1024
-            {
-                bytes.clear();
-                self.spare.push(bytes);
-            }
+            self.give_out(chunk, done, emit);
+        }
+    }
+
+    /// The last line of the queue that waits on `key` and may still be
+    /// continued.
+    fn last_open(&self, key: Option<(u8, OutputStream)>) -> Option<usize> {
+        let (front, back) = self.waiting.as_slices();
+        let open = |w: &Waiting| w.key == key && !w.complete;
+        match back.iter().rposition(open) {
+            Some(at) => Some(front.len() + at),
+            None => front.iter().rposition(open),
+        }
+    }
+
+    /// A waiting line, given out.
+    fn give_out(&mut self, chunk: Chunk<'_>, done: Waiting, emit: &mut dyn FnMut(LogEventRef<'_>)) {
+        let bytes = done.bytes.get(chunk);
+        let line = bytes.strip_suffix(b"\r").unwrap_or(bytes);
+        let text = done.bytes.text(chunk).and_then(|text| text.get(..line.len()));
+        self.line_done(line, text, done.marked, done.key.map(|(_, stream)| stream), done.timestamp, emit);
+        if let Span::Owned(mut bytes) = done.bytes
+            && self.spare.len() < MAX_WAITING
+            && bytes.capacity() <= 64 * 1024
+        {
+            bytes.clear();
+            self.spare.push(bytes);
         }
     }
 
@@ -317,51 +463,115 @@ impl LogDecoder {
     }
 
     /// One whole line: its section markers, then its text.
+    ///
+    /// As on GitLab's page (`Converter#handle_section_start` and
+    /// `#handle_section_end` in `lib/gitlab/ci/ansi2json/converter.rb`): text
+    /// before a start marker, or before an end marker that closes a section,
+    /// is a line of its own, unless a lone `\r` erased it (`Line#clear!`; a
+    /// terminal agrees, as the marker's `\r\e[0K` clears the row); an end
+    /// marker for a section that is not open is dropped and the line goes
+    /// on across it.
+    #[allow(clippy::too_many_arguments)]
     fn line_done(
         &mut self,
-        mut line: &[u8],
+        line: &[u8],
+        text: Option<&str>,
+        marked: bool,
         stream: Option<OutputStream>,
         timestamp: Option<DateTime<Utc>>,
-        emit: &mut dyn FnMut(LogEvent),
+        emit: &mut dyn FnMut(LogEventRef<'_>),
     ) {
-        let mut had_marker = false;
-        while let Some((at, marker, rest)) = find_marker(line) {
-            let before = &line[..at];
-            if !before.is_empty() {
-                self.text(before, stream, timestamp, false, emit);
+        let mut found = if marked { find_marker(line) } else { None };
+        if found.is_none() {
+            // Most lines: no marker.
+            match text {
+                Some(text) => screen::render_str(&mut self.parser, &mut self.screen, text),
+                None => screen::render(&mut self.parser, &mut self.screen, line),
             }
-            had_marker = true;
+            self.emit_line(stream, timestamp, emit);
+            return;
+        }
+        // Text of the line not given out yet: its pieces between markers.
+        let mut pending: Vec<&[u8]> = Vec::new();
+        let mut rest = line;
+        let mut had_marker = false;
+        while let Some((at, marker, after)) = found.take() {
+            let before = &rest[..at];
             match marker {
                 Marker::Start { time, name, options } => {
+                    pending.push(before);
+                    self.pending_text(&pending, stream, timestamp, emit);
+                    pending.clear();
+                    had_marker = true;
                     // The header runs to the next marker or the line end.
-                    let header_end = find_marker(rest).map_or(rest.len(), |(at, _, _)| at);
-                    let header = screen::render(&mut self.parser, &mut self.screen, &rest[..header_end]);
-                    let parents = self.path.clone();
-                    if self.open.len() < MAX_DEPTH {
-                        self.open.push(Open { name: name.clone(), started_at: time });
-                    }
-                    self.path = self.open.iter().map(|o| o.name.clone()).collect();
-                    emit(LogEvent::SectionStart(SectionStart {
-                        name,
-                        header: header.clone(),
-                        started_at: time,
-                        options,
-                        parents,
-                    }));
+                    let header_end = find_marker(after).map_or(after.len(), |(at, _, _)| at);
+                    screen::render(&mut self.parser, &mut self.screen, &after[..header_end]);
+                    let header = self.screen.line().to_owned();
+                    self.start_section(name, time, options, &header, emit);
                     if !header.is_empty() {
-                        emit(LogEvent::Line(LogLine { text: header, stream, timestamp, sections: self.path.clone() }));
+                        emit(LogEventRef::Line(LineRef {
+                            text: &header,
+                            stream,
+                            timestamp,
+                            sections: &self.path,
+                            spans: self.screen.spans(),
+                        }));
                     }
-                    line = &rest[header_end..];
+                    rest = &after[header_end..];
                 }
                 Marker::End { time, name } => {
-                    self.end_section(name, time, emit);
-                    line = rest;
+                    let key = section_key(&name);
+                    if !self.open.iter().any(|o| o.key == key) {
+                        // Nothing of that name is open: GitLab drops the
+                        // marker, and the text on either side is one line
+                        // (none, if that is empty).
+                        pending.push(before);
+                        had_marker = true;
+                        emit(LogEventRef::SectionEnd(&SectionEnd {
+                            name,
+                            key,
+                            ended_at: time,
+                            duration: None,
+                            closed: SectionClosed::WithoutStart,
+                        }));
+                        rest = after;
+                        found = find_marker(rest);
+                        continue;
+                    }
+                    pending.push(before);
+                    self.pending_text(&pending, stream, timestamp, emit);
+                    pending.clear();
+                    had_marker = true;
+                    self.end_section(&key, time, emit);
+                    rest = after;
                 }
             }
+            found = find_marker(rest);
         }
-        if !line.is_empty() || !had_marker {
-            self.text(line, stream, timestamp, had_marker, emit);
+        pending.push(rest);
+        let bytes: std::borrow::Cow<'_, [u8]> = match pending.as_slice() {
+            [one] => std::borrow::Cow::Borrowed(one),
+            many => std::borrow::Cow::Owned(many.concat()),
+        };
+        if !bytes.is_empty() || !had_marker {
+            self.text(&bytes, stream, timestamp, had_marker, emit);
         }
+    }
+
+    /// The text of a line before a marker, as a line of its own: none when
+    /// it is empty, or when a lone `\r` at its end erased it.
+    fn pending_text(
+        &mut self,
+        pieces: &[&[u8]],
+        stream: Option<OutputStream>,
+        timestamp: Option<DateTime<Utc>>,
+        emit: &mut dyn FnMut(LogEventRef<'_>),
+    ) {
+        let bytes = pieces.concat();
+        if bytes.is_empty() || ends_in_carriage_return(&bytes) {
+            return;
+        }
+        self.text(&bytes, stream, timestamp, true, emit);
     }
 
     /// A line of text; after a marker, one that shows nothing is left out.
@@ -371,36 +581,107 @@ impl LogDecoder {
         stream: Option<OutputStream>,
         timestamp: Option<DateTime<Utc>>,
         skip_empty: bool,
-        emit: &mut dyn FnMut(LogEvent),
+        emit: &mut dyn FnMut(LogEventRef<'_>),
     ) {
-        let text = screen::render(&mut self.parser, &mut self.screen, bytes);
-        if skip_empty && text.is_empty() {
+        screen::render(&mut self.parser, &mut self.screen, bytes);
+        if skip_empty && self.screen.line().is_empty() {
             return;
         }
-        emit(LogEvent::Line(LogLine { text, stream, timestamp, sections: self.path.clone() }));
+        self.emit_line(stream, timestamp, emit);
     }
 
-    fn end_section(&mut self, name: String, time: Option<DateTime<Utc>>, emit: &mut dyn FnMut(LogEvent)) {
-        let Some(at) = self.open.iter().rposition(|o| o.name == name) else {
-            emit(LogEvent::SectionEnd(SectionEnd {
-                name,
-                ended_at: time,
-                duration: None,
-                closed: SectionClosed::WithoutStart,
-            }));
+    /// The line the screen last rendered, lent to `emit`.
+    fn emit_line(
+        &self,
+        stream: Option<OutputStream>,
+        timestamp: Option<DateTime<Utc>>,
+        emit: &mut dyn FnMut(LogEventRef<'_>),
+    ) {
+        emit(LogEventRef::Line(LineRef {
+            text: self.screen.line(),
+            stream,
+            timestamp,
+            sections: &self.path,
+            spans: self.screen.spans(),
+        }));
+    }
+
+    /// A start marker. GitLab keys open sections by their sanitised name
+    /// (`State#open_sections`): one already open only gets the new start
+    /// time, so that its end measures from there, and nests no second time.
+    fn start_section(
+        &mut self,
+        name: String,
+        time: Option<DateTime<Utc>>,
+        options: Vec<(String, String)>,
+        header: &str,
+        emit: &mut dyn FnMut(LogEventRef<'_>),
+    ) {
+        let key = section_key(&name);
+        if let Some(open) = self.open.iter_mut().find(|o| o.key == key) {
+            open.started_at = time;
             return;
-        };
+        }
+        let parents = self.path.clone();
+        if self.open.len() < MAX_DEPTH {
+            self.open.push(Open { name: name.clone(), key: key.clone(), started_at: time });
+        }
+        self.path = self.open.iter().map(|o| o.name.clone()).collect();
+        emit(LogEventRef::SectionStart(&SectionStart {
+            name,
+            key,
+            header: header.to_owned(),
+            started_at: time,
+            options,
+            parents,
+        }));
+    }
+
+    /// An end marker of an open section: it closes that section, innermost
+    /// or not, and leaves the others open.
+    fn end_section(&mut self, key: &str, time: Option<DateTime<Utc>>, emit: &mut dyn FnMut(LogEventRef<'_>)) {
+        let Some(at) = self.open.iter().rposition(|o| o.key == key) else { return };
         let open = self.open.remove(at);
         let duration = match (open.started_at, time) {
             (Some(start), Some(end)) => (end - start).to_std().ok(),
             _ => None,
         };
         self.path = self.open.iter().map(|o| o.name.clone()).collect();
-        emit(LogEvent::SectionEnd(SectionEnd {
+        emit(LogEventRef::SectionEnd(&SectionEnd {
             name: open.name,
+            key: open.key,
             ended_at: time,
             duration,
             closed: SectionClosed::Marker,
         }));
     }
+}
+
+/// A section's name as GitLab keys it (`Converter#sanitize_section_name`):
+/// lower case, anything outside `a-z0-9` as `-`.
+/// What every section marker holds.
+const MARK: &[u8] = b"section_";
+
+pub(super) fn section_key(name: &str) -> String {
+    name.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' }).collect()
+}
+
+/// Whether text ends in a `\r` with nothing shown after it (only escape
+/// sequences, which a lone `\r` on GitLab's page and the marker's own
+/// `\r\e[0K` in a terminal both leave with nothing).
+fn ends_in_carriage_return(bytes: &[u8]) -> bool {
+    let mut end = bytes.len();
+    // Back over trailing CSI sequences (`\e[…K`, `\e[0m`).
+    while let Some(esc) = bytes[..end].iter().rposition(|&b| b == 0x1b) {
+        let sequence = &bytes[esc..end];
+        let is_csi = sequence.len() >= 3
+            && sequence[1] == b'['
+            && sequence[2..sequence.len() - 1].iter().all(|b| b.is_ascii_digit() || *b == b';')
+            && (0x40..=0x7e).contains(&sequence[sequence.len() - 1]);
+        if !is_csi {
+            break;
+        }
+        end = esc;
+    }
+    bytes[..end].ends_with(b"\r")
 }

@@ -11,7 +11,7 @@ pub(super) enum Marker {
     End { time: Option<DateTime<Utc>>, name: String },
 }
 
-/// The longest options block (`[collapsed=true,…]`) read.
+/// The longest options block (`[collapsed=true,…]`) read; a longer one is no marker.
 const MAX_OPTIONS: usize = 1024;
 
 const START: &[u8] = b"section_start:";
@@ -60,23 +60,51 @@ fn parse_marker(is_start: bool, body: &[u8]) -> Option<(Marker, &[u8])> {
     }
     let name = String::from_utf8_lossy(&rest[..name_len]).into_owned();
     let mut rest = &rest[name_len..];
+    // GitLab's options group, `(\[\w+=\w+(?:, ?\w+=\w+)*\])?` in
+    // `Gitlab::Regex.build_trace_section_regex`, on starts and ends alike: a
+    // marker whose brackets hold anything else (`[collapsed]`, `[]`, a
+    // trailing comma) is no marker at all.
     let mut options = Vec::new();
-    if is_start && rest.first() == Some(&b'[') {
-        // Options end at `]` before the marker's `\r`: a line of `[` without
-        // either is not searched to its end once per candidate marker.
+    if rest.first() == Some(&b'[') {
         let window = &rest[..rest.len().min(MAX_OPTIONS)];
-        let close = window.iter().take_while(|&&b| b != b'\r').position(|&b| b == b']')?;
-        options = String::from_utf8_lossy(&rest[1..close])
-            .split(',')
-            .filter(|o| !o.is_empty())
-            .map(|o| match o.split_once('=') {
-                Some((k, v)) => (k.trim().to_owned(), v.trim().to_owned()),
-                None => (o.trim().to_owned(), String::new()),
-            })
-            .collect();
-        rest = &rest[close + 1..];
+        let (parsed, used) = parse_options(window)?;
+        options = parsed;
+        rest = &rest[used..];
     }
     let after = rest.strip_prefix(MARKER_END)?;
     let marker = if is_start { Marker::Start { time, name, options } } else { Marker::End { time, name } };
     Some((marker, after))
+}
+
+/// `[key=value, key=value]` at the start of `text` (keys and values of
+/// ASCII letters, digits and `_`; one optional space after each comma): the
+/// pairs and the bytes they took, or `None` for anything else.
+fn parse_options(text: &[u8]) -> Option<(Vec<(String, String)>, usize)> {
+    let word = |at: usize| text[at..].iter().take_while(|b| b.is_ascii_alphanumeric() || **b == b'_').count();
+    let mut options = Vec::new();
+    let mut at = 1;
+    loop {
+        let key = word(at);
+        if key == 0 || text.get(at + key) != Some(&b'=') {
+            return None;
+        }
+        let value_at = at + key + 1;
+        let value = word(value_at);
+        if value == 0 {
+            return None;
+        }
+        let text_of = |from: usize, len: usize| String::from_utf8_lossy(&text[from..from + len]).into_owned();
+        options.push((text_of(at, key), text_of(value_at, value)));
+        at = value_at + value;
+        match text.get(at) {
+            Some(b']') => return Some((options, at + 1)),
+            Some(b',') => {
+                at += 1;
+                if text.get(at) == Some(&b' ') {
+                    at += 1;
+                }
+            }
+            _ => return None,
+        }
+    }
 }

@@ -14,7 +14,7 @@
 //! A record is recognised by its shape alone, line by line, so a log with a
 //! few lines the runner wrote without a prefix still decodes.
 
-use chrono::{DateTime, NaiveDate, NaiveDateTime, Timelike, Utc};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};
 
 use super::event::OutputStream;
 
@@ -32,20 +32,61 @@ pub(super) struct Prefix<'a> {
     pub(super) content: &'a [u8],
 }
 
-/// The last whole second read, so that records of the same second (most of
-/// them) skip reading and checking a date.
-pub(super) type SecondCache = Option<([u8; 19], Option<NaiveDateTime>)>;
+/// The last date read, so that records of the same day (nearly all of a
+/// log) skip reading and checking a calendar date: its ten bytes (as the
+/// first word of the prefix and the two bytes after it) and the date.
+pub(super) type DateCache = Option<((u64, u16), Option<NaiveDate>)>;
+
+/// Per word of the prefix, read little-endian: the bytes that must be
+/// digits (0x80 in their place), and the bytes that must be a given
+/// character (0xff in their place) with those characters.
+const DIGITS: [u64; 4] = [
+    0x0080_8000_8080_8080, // YYYY-MM-
+    0x8080_0080_8000_8080, // DDTHH:MM
+    0x8080_8080_0080_8000, // :SS.ffff
+    0x0000_0000_0000_8080, // ffZ ….
+];
+const FIXED_MASK: [u64; 4] =
+    [0xff00_00ff_0000_0000, 0x0000_ff00_00ff_0000, 0x0000_0000_ff00_00ff, 0x0000_0000_ffff_0000];
+const FIXED: [u64; 4] = [
+    u64::from_le_bytes(*b"\0\0\0\0-\0\0-"),
+    u64::from_le_bytes(*b"\0\0T\0\0:\0\0"),
+    u64::from_le_bytes(*b":\0\0.\0\0\0\0"),
+    u64::from_le_bytes(*b"\0\0Z \0\0\0\0"),
+];
 
 /// The prefix of `record`, if it has one.
-pub(super) fn parse<'a>(record: &'a [u8], cache: &mut SecondCache) -> Option<Prefix<'a>> {
+pub(super) fn parse<'a>(record: &'a [u8], cache: &mut DateCache) -> Option<Prefix<'a>> {
     let head: &[u8; LEN] = record.get(..LEN)?.try_into().ok()?;
-    // The cheapest tests first: most lines of a log without timestamps fail here.
-    if head[26] != b'Z' || head[27] != b' ' {
+    let word = |i: usize| {
+        u64::from_le_bytes([
+            head[8 * i],
+            head[8 * i + 1],
+            head[8 * i + 2],
+            head[8 * i + 3],
+            head[8 * i + 4],
+            head[8 * i + 5],
+            head[8 * i + 6],
+            head[8 * i + 7],
+        ])
+    };
+    let words = [word(0), word(1), word(2), word(3)];
+    // Every fixed character in place, and every digit a digit, a word at a
+    // time: a byte `b ^ '0'` of 10 or more gets its high bit set by adding
+    // 0x76 (a carry into the next byte only follows a byte already wrong).
+    let mut wrong = 0u64;
+    let mut values = [0u64; 4];
+    for i in 0..4 {
+        wrong |= (words[i] & FIXED_MASK[i]) ^ FIXED[i];
+        let value = words[i] ^ 0x3030_3030_3030_3030;
+        wrong |= (value.wrapping_add(0x7676_7676_7676_7676) | value) & DIGITS[i];
+        values[i] = value;
+    }
+    if wrong != 0 {
         return None;
     }
-    let digits = |range: std::ops::Range<usize>| -> Option<u32> {
-        head[range].iter().try_fold(0u32, |n, &b| b.is_ascii_digit().then(|| n * 10 + u32::from(b - b'0')))
-    };
+    let digit = |at: usize| (values[at / 8] >> (8 * (at % 8)) & 0xff) as u32;
+    let two = |at: usize| digit(at) * 10 + digit(at + 1);
     let hex = |b: u8| match b {
         b'0'..=b'9' => Some(b - b'0'),
         b'a'..=b'f' => Some(b - b'a' + 10),
@@ -62,28 +103,28 @@ pub(super) fn parse<'a>(record: &'a [u8], cache: &mut SecondCache) -> Option<Pre
         b' ' => false,
         _ => return None,
     };
-    if head[19] != b'.' {
-        return None;
-    }
-    let micros = digits(20..26)?;
-    let key: [u8; 19] = head[..19].try_into().ok()?;
-    let whole_second = match cache {
-        // The same 19 bytes as a second already read (and checked) before.
-        Some((cached, second)) if *cached == key => *second,
+    let (hour, minute, second) = (two(11), two(14), two(17));
+    let micros = two(20) * 10_000 + two(22) * 100 + two(24);
+    let key = (words[0], (words[1] & 0xffff) as u16);
+    let date = match cache {
+        // The same ten bytes as a date already read (and checked) before.
+        Some((cached, date)) if *cached == key => *date,
         _ => {
-            let punctuation = [(4, b'-'), (7, b'-'), (10, b'T'), (13, b':'), (16, b':')];
-            if punctuation.iter().any(|&(at, b)| head[at] != b) {
-                return None;
-            }
-            let (year, month, day) = (digits(0..4)?, digits(5..7)?, digits(8..10)?);
-            let (hour, minute, second) = (digits(11..13)?, digits(14..16)?, digits(17..19)?);
-            let second = NaiveDate::from_ymd_opt(year as i32, month, day)
-                .and_then(|date| date.and_hms_opt(hour, minute, second));
-            *cache = Some((key, second));
-            second
+            let date = NaiveDate::from_ymd_opt((two(0) * 100 + two(2)) as i32, two(5), two(8));
+            *cache = Some((key, date));
+            date
         }
     };
-    let timestamp = whole_second.and_then(|s| s.with_nanosecond(micros * 1000)).map(|naive| naive.and_utc());
+    let mut timestamp = None;
+    if hour < 24
+        && minute < 60
+        && second < 60
+        && let Some(date) = date
+        && let Some(time) =
+            NaiveTime::from_num_seconds_from_midnight_opt(hour * 3600 + minute * 60 + second, micros * 1000)
+    {
+        timestamp = Some(NaiveDateTime::new(date, time).and_utc());
+    }
     Some(Prefix { timestamp, stream_id, stream, continues, content: &record[LEN..] })
 }
 

@@ -1,14 +1,24 @@
 //! One line of a terminal: what is left of a line's bytes after its escape
-//! sequences have been interpreted, so that colours disappear and a `\r`
-//! progress bar leaves only its last state, as GitLab's web page shows it.
+//! sequences have been interpreted, so that colours disappear (or become
+//! styled spans) and a `\r` progress bar leaves only its last state.
 //!
-//! The escape sequences are parsed by `vte` (Alacritty's parser of the
-//! VT500-series syntax), which knows every form a program may write (CSI with
-//! any parameters, OSC such as hyperlinks and window titles, DCS, and C1
-//! controls) and replaces invalid UTF-8 with U+FFFD. This file only decides
-//! what each one does to the line: printing writes at the cursor, `\r` and
-//! cursor movements move it, erase-in-line clears; everything else (colours,
-//! styles, titles) has no text and is dropped.
+//! A line is first read as UTF-8 the way `String::from_utf8_lossy` reads it
+//! (one U+FFFD for each invalid sequence, as GitLab's `encode_utf8_no_detect`
+//! does: a byte in 0x80–0x9F is invalid UTF-8, not a C1 control), then a run
+//! at a time. Plain printable ASCII, most of any log, is found eight bytes at
+//! a time and copied whole; `\r`, backspace, tab and the cursor and erase
+//! sequences (`CSI C`, `D`, `G`, `K`) move and clear like a terminal's; SGR
+//! sequences (`CSI … m`) change the style when styles are asked for. CSI
+//! sequences of digits and `;` are read here; any other escape (OSC, DCS,
+//! private modes, intermediates, `ESC ( B`) is handed to `vte` (Alacritty's
+//! parser of the VT500-series syntax) from its `ESC` to its last byte, and
+//! has no text.
+//!
+//! While a line's text is all ASCII, a character's index is its byte's, and
+//! overwriting after a `\r` happens in place; a line that is not is kept as
+//! cells (a character and its style each) once the cursor moves back.
+
+use super::{event::StyledSpan, style::Style};
 
 /// How far past the end of a line the cursor may move.
 const MAX_PAD: usize = 256;
@@ -20,30 +30,51 @@ const MAX_PAD: usize = 256;
 /// that bounds the input.
 pub(super) const MAX_CELLS: usize = 256 * 1024;
 
+/// The longest parameter list read here; a longer one goes to `vte`.
+const MAX_FAST_PARAMS: usize = 64;
+
+/// How many style runs an overwrite in place edits; a line with more goes
+/// to cells, where a write costs the same however many styles it holds.
+const MAX_RUNS_IN_PLACE: usize = 16;
+
 /// The text of one line, with a cursor that may point into it.
-pub(super) struct Screen {
-    /// The line's characters; a `String` while only appended to.
+pub(crate) struct Screen {
+    /// The line's characters, until they become `cells`.
     text: String,
-    /// How many characters `text` holds.
+    /// How many characters `text` holds; `text.len()` while it is ASCII.
     count: usize,
-    /// Set once the cursor moves back: then characters are overwritten.
-    cells: Option<Vec<char>>,
+    /// The characters with their styles, once the cursor has moved back
+    /// into text that is not all ASCII.
+    cells: Option<Vec<(char, Style)>>,
     /// The cursor, in characters.
     cursor: usize,
-    /// How many cells at the start of `cells` are known to be blank (an
-    /// erase to the cursor made them so), so that a flood of `\e[1K`
-    /// blanks each cell once, not once per sequence.
+    /// How many characters at the start are known to be blank (an erase to
+    /// the cursor made them so), so that a flood of `\e[1K` blanks each
+    /// once, not once per sequence.
     blank: usize,
     /// Set when `vte` has acted on a sequence: it then stops reading.
     acted: bool,
+    /// `vte` stopped inside a sequence at the line's end.
+    pending: bool,
+    /// Whether styles are kept, the current one (it carries over from line
+    /// to line), and where each style of `text` begins, in bytes.
+    styles: bool,
+    style: Style,
+    runs: Vec<(usize, Style)>,
+    /// The line last rendered, and its styled spans.
+    line: String,
+    spans: Vec<StyledSpan>,
     /// Cells blanked by erase sequences, for the test that each is blanked
     /// once.
     #[cfg(test)]
     blanked: usize,
 }
 
+/// Spaces to blank text with, a slice at a time.
+const SPACES: &str = "                                                                ";
+
 impl Screen {
-    pub(super) fn new() -> Screen {
+    pub(crate) fn new(styles: bool) -> Screen {
         Screen {
             text: String::new(),
             count: 0,
@@ -51,28 +82,63 @@ impl Screen {
             cursor: 0,
             blank: 0,
             acted: false,
+            pending: false,
+            styles,
+            style: Style::default(),
+            runs: Vec::new(),
+            line: String::new(),
+            spans: Vec::new(),
             #[cfg(test)]
             blanked: 0,
         }
     }
 
-    /// The line so far, and a fresh screen for the next.
-    pub(super) fn take(&mut self) -> String {
+    /// The line last rendered.
+    pub(super) fn line(&self) -> &str {
+        &self.line
+    }
+
+    /// Its styles, in order and covering all of it; none unless styles
+    /// are kept.
+    pub(super) fn spans(&self) -> &[StyledSpan] {
+        &self.spans
+    }
+
+    /// Makes the line so far the line last rendered (`line`, `spans`), and
+    /// the screen fresh for the next line in the same style.
+    fn finish(&mut self) {
         self.cursor = 0;
         self.count = 0;
         self.blank = 0;
+        self.spans.clear();
+        let spans = &mut self.spans;
         match self.cells.take() {
             Some(cells) => {
-                self.text.clear();
-                cells.into_iter().collect()
+                self.line.clear();
+                for (c, style) in cells {
+                    let start = self.line.len();
+                    self.line.push(c);
+                    if self.styles {
+                        push_span(spans, start..self.line.len(), style);
+                    }
+                }
             }
-            // One allocation of the exact size; the working buffer keeps its
-            // capacity for the next line.
             None => {
-                let line = self.text.as_str().to_owned();
-                self.text.clear();
-                line
+                if self.styles {
+                    for (i, (start, style)) in self.runs.iter().enumerate() {
+                        let end = self.runs.get(i + 1).map_or(self.text.len(), |(next, _)| *next);
+                        push_span(spans, *start..end, *style);
+                    }
+                }
+                // The buffers change places: nothing is copied.
+                std::mem::swap(&mut self.line, &mut self.text);
             }
+        }
+        self.text.clear();
+        self.runs.clear();
+        // A giant line leaves no giant buffer behind.
+        if self.text.capacity() > 64 * 1024 {
+            self.text = String::new();
         }
     }
 
@@ -83,76 +149,141 @@ impl Screen {
         }
     }
 
-    /// The cells, converting from the appended text the first time.
-    fn cells(&mut self) -> &mut Vec<char> {
+    /// Whether `text` is all ASCII, so that characters are bytes.
+    fn ascii(&self) -> bool {
+        self.cells.is_none() && self.count == self.text.len()
+    }
+
+    /// Notes that text in the current style begins at the end of `text`.
+    #[inline(always)]
+    fn note_style(&mut self) {
+        if self.styles && self.runs.last().is_none_or(|(_, style)| *style != self.style) {
+            self.runs.push((self.text.len(), self.style));
+        }
+    }
+
+    /// Gives `text[from..to]` (ASCII, in bytes) the style `style`, where
+    /// `text` held `old_len` bytes before the write.
+    fn restyle(&mut self, from: usize, to: usize, old_len: usize, style: Style) {
+        let runs = &mut self.runs;
+        // The style that resumes at `to`, from the last run starting there
+        // or before.
+        let after = (to < old_len)
+            .then(|| runs.partition_point(|(start, _)| *start <= to))
+            .and_then(|i| i.checked_sub(1))
+            .map(|i| runs[i].1);
+        let first = runs.partition_point(|(start, _)| *start < from);
+        let last = runs.partition_point(|(start, _)| *start <= to);
+        let mut new = [(from, style), (to, style)];
+        let count = match after {
+            Some(after) if after != style => {
+                new[1].1 = after;
+                2
+            }
+            _ => 1,
+        };
+        runs.splice(first..last, new[..count].iter().copied());
+    }
+
+    /// Whether the text may be written in place at the cursor: it is all
+    /// ASCII and, with styles, holds few enough of them to edit.
+    fn in_place(&self) -> bool {
+        self.ascii() && (!self.styles || self.runs.len() <= MAX_RUNS_IN_PLACE)
+    }
+
+    /// Spaces (in the default style) from the end of the text to the
+    /// cursor, so that text written there is appended.
+    fn pad_to_cursor(&mut self) {
+        let style = std::mem::take(&mut self.style);
+        while self.count < self.cursor {
+            let n = (self.cursor - self.count).min(SPACES.len());
+            self.note_style();
+            self.text.push_str(&SPACES[..n]);
+            self.count += n;
+        }
+        self.style = style;
+    }
+
+    /// The cells, converting from the text the first time.
+    fn cells(&mut self) -> &mut Vec<(char, Style)> {
         if self.cells.is_none() {
-            self.cells = Some(self.text.drain(..).collect());
+            let mut cells = Vec::with_capacity(self.count);
+            let mut runs = self.runs.iter().peekable();
+            let mut style = Style::default();
+            for (at, c) in self.text.char_indices() {
+                while let Some((start, next)) = runs.peek() {
+                    if *start > at {
+                        break;
+                    }
+                    style = *next;
+                    runs.next();
+                }
+                cells.push((c, style));
+            }
+            self.cells = Some(cells);
+            self.text.clear();
+            self.runs.clear();
         }
         self.cells.get_or_insert_with(Vec::new)
     }
 
-    /// Text without escape sequences: runs of characters, and the C0
-    /// controls between them. Invalid UTF-8 becomes U+FFFD, and a lone C1
-    /// byte is a control, as `vte` reads them.
-    fn text_and_controls(&mut self, mut bytes: &[u8]) {
-        // Most text holds no control at all: one pass without an early exit,
-        // which the compiler vectorises, tells.
-        let any_control = bytes.iter().fold(false, |seen, &b| seen | (b < 0x20) | (b == 0x7f));
-        if !any_control {
-            self.text_run(bytes);
+    /// Text at the cursor: printable ASCII, or characters of which the
+    /// first is not ASCII (`chars` of them).
+    #[inline(always)]
+    fn put_str(&mut self, run: &str, chars: usize) {
+        if self.cells.is_none() && self.cursor == self.count && self.count + chars <= MAX_CELLS {
+            // Most text: appended to what is there.
+            self.note_style();
+            self.text.push_str(run);
+            self.count += chars;
+            self.cursor += chars;
             return;
         }
-        while !bytes.is_empty() {
-            let run = bytes.iter().position(|&b| b < 0x20 || b == 0x7f).unwrap_or(bytes.len());
-            if run > 0 {
-                self.text_run(&bytes[..run]);
-                bytes = &bytes[run..];
-                continue;
-            }
-            vte::Perform::execute(self, bytes[0]);
-            bytes = &bytes[1..];
-        }
+        self.put_str_slow(run, chars);
     }
 
-    /// Bytes without controls: valid UTF-8 as it is, anything else as `vte`
-    /// reads it (U+FFFD, or nothing for a lone C1 byte).
-    fn text_run(&mut self, bytes: &[u8]) {
-        if let Ok(text) = std::str::from_utf8(bytes) {
-            self.put_str(text);
-            return;
-        }
-        for chunk in bytes.utf8_chunks() {
-            self.put_str(chunk.valid());
-            let invalid = chunk.invalid();
-            // A lone C1 byte is a control (dropped); anything else invalid shows as U+FFFD.
-            let lone_c1 = invalid.len() == 1 && invalid[0] <= 0x9f;
-            if !invalid.is_empty() && !lone_c1 {
-                self.put(char::REPLACEMENT_CHARACTER);
-            }
-        }
-    }
-
-    /// Characters written at the cursor; C1 controls among them are dropped.
-    fn put_str(&mut self, text: &str) {
-        if text.is_empty() {
-            return;
-        }
-        let ascii = text.is_ascii();
-        let c1 = !ascii && text.chars().any(|c| ('\u{80}'..='\u{9f}').contains(&c));
-        if !c1 && self.cells.is_none() && self.count == self.cursor {
-            let chars = if ascii { text.len() } else { text.chars().count() };
-            if self.count + chars <= MAX_CELLS {
-                self.text.push_str(text);
-                self.count += chars;
-                self.cursor += chars;
+    /// `put_str` where the text is not simply appended.
+    #[inline(never)]
+    fn put_str_slow(&mut self, run: &str, chars: usize) {
+        if self.cells.is_none() && self.cursor >= self.count {
+            // Appended, after padding to a cursor past the end.
+            let room = MAX_CELLS.saturating_sub(self.cursor);
+            if room == 0 {
                 return;
             }
+            self.pad_to_cursor();
+            if chars <= room {
+                self.note_style();
+                self.text.push_str(run);
+                self.count += chars;
+                self.cursor += chars;
+            } else {
+                run.chars().take(room).for_each(|c| self.put(c));
+            }
+            return;
         }
-        for c in text.chars().filter(|c| !('\u{80}'..='\u{9f}').contains(c)) {
-            self.put(c);
+        if chars == run.len() && self.in_place() {
+            // ASCII over ASCII: overwrite bytes, append the rest.
+            let cursor = self.cursor;
+            let old_len = self.text.len();
+            let n = run.len().min(MAX_CELLS - cursor);
+            let over = n.min(old_len - cursor);
+            self.text.replace_range(cursor..cursor + over, &run[..over]);
+            self.text.push_str(&run[over..n]);
+            self.count = self.text.len();
+            self.cursor += n;
+            if cursor < self.blank {
+                self.blank = cursor;
+            }
+            if self.styles && n > 0 {
+                self.restyle(cursor, cursor + n, old_len, self.style);
+            }
+            return;
         }
+        run.chars().for_each(|c| self.put(c));
     }
 
+    /// One character at the cursor.
     fn put(&mut self, c: char) {
         let cursor = self.cursor;
         // Past the last cell a line may hold, text is dropped; the cursor
@@ -160,24 +291,22 @@ impl Screen {
         if cursor >= MAX_CELLS {
             return;
         }
+        if self.cells.is_none() && (cursor >= self.count || (c.is_ascii() && self.in_place())) {
+            let mut buffer = [0u8; 4];
+            self.put_str(c.encode_utf8(&mut buffer), 1);
+            return;
+        }
         self.cursor += 1;
         if cursor < self.blank {
             self.blank = cursor;
         }
-        match self.cells.is_none() && self.count == cursor {
-            true => {
-                self.text.push(c);
-                self.count += 1;
-            }
-            false => {
-                let cells = self.cells();
-                if cursor < cells.len() {
-                    cells[cursor] = c;
-                } else {
-                    cells.resize(cursor, ' ');
-                    cells.push(c);
-                }
-            }
+        let style = self.style;
+        let cells = self.cells();
+        if cursor < cells.len() {
+            cells[cursor] = (c, style);
+        } else {
+            cells.resize(cursor, (' ', Style::default()));
+            cells.push((c, style));
         }
     }
 
@@ -194,7 +323,14 @@ impl Screen {
             // From the cursor to the end.
             0 => {
                 if cursor < self.len() {
-                    self.cells().truncate(cursor);
+                    if self.ascii() {
+                        self.text.truncate(cursor);
+                        self.count = cursor;
+                        let keep = self.runs.partition_point(|(start, _)| *start < cursor);
+                        self.runs.truncate(keep);
+                    } else {
+                        self.cells().truncate(cursor);
+                    }
                     self.blank = self.blank.min(cursor);
                 }
             }
@@ -202,29 +338,112 @@ impl Screen {
             // are not blanked again.
             1 => {
                 let from = self.blank;
-                let cells = self.cells();
-                let end = (cursor + 1).min(cells.len());
-                if end > from {
-                    cells[from..end].iter_mut().for_each(|c| *c = ' ');
-                    #[cfg(test)]
-                    {
-                        self.blanked += end - from;
-                    }
-                    self.blank = end;
+                let end = (cursor + 1).min(self.len());
+                if end <= from {
+                    return;
                 }
+                if self.in_place() {
+                    let mut at = from;
+                    while at < end {
+                        let n = (end - at).min(SPACES.len());
+                        self.text.replace_range(at..at + n, &SPACES[..n]);
+                        at += n;
+                    }
+                    if self.styles {
+                        let old_len = self.text.len();
+                        self.restyle(from, end, old_len, Style::default());
+                    }
+                } else {
+                    let cells = self.cells();
+                    cells[from..end].iter_mut().for_each(|c| *c = (' ', Style::default()));
+                }
+                #[cfg(test)]
+                {
+                    self.blanked += end - from;
+                }
+                self.blank = end;
             }
             // The whole line; the cursor stays where it is.
             _ => {
-                self.cells().clear();
+                match &mut self.cells {
+                    Some(cells) => cells.clear(),
+                    None => {
+                        self.text.clear();
+                        self.runs.clear();
+                        self.count = 0;
+                    }
+                }
                 self.blank = 0;
             }
         }
     }
+
+    /// What a CSI sequence does: `params` are its parameter bytes (digits,
+    /// `;` and, from `vte`, `:`), `action` its final byte.
+    fn csi(&mut self, params: &[u8], action: u8) {
+        let first = |default: u16| match first_param(params) {
+            0 => default,
+            n => n,
+        };
+        match action {
+            b'K' => self.erase_in_line(first_param(params)),
+            // Cursor forward, back, and to a column (1-based).
+            b'C' => self.cursor = self.clamp(self.cursor.saturating_add(usize::from(first(1)))),
+            b'D' => self.cursor = self.cursor.saturating_sub(usize::from(first(1))),
+            b'G' => self.cursor = self.clamp(usize::from(first(1)) - 1),
+            b'm' if self.styles => self.style.apply(params),
+            _ => {}
+        }
+    }
+
+    /// An escape sequence at `at` (its `ESC`): read here when it is a CSI
+    /// sequence of digits and `;`, else by `vte`. Where the line goes on.
+    fn escape(&mut self, parser: &mut vte::Parser, line: &[u8], at: usize) -> usize {
+        if line.get(at + 1) == Some(&b'[') {
+            let start = at + 2;
+            let end = line[start..].iter().position(|b| !(b.is_ascii_digit() || *b == b';')).map(|p| start + p);
+            match end {
+                // Cut off by the line's end: a terminal would wait for the
+                // rest, which never comes (the next line is another line).
+                None => return line.len(),
+                Some(end) if end - start <= MAX_FAST_PARAMS && (0x40..=0x7e).contains(&line[end]) => {
+                    // Colours, most sequences of a log, do nothing
+                    // without styles.
+                    if line[end] != b'm' || self.styles {
+                        self.csi(&line[start..end], line[end]);
+                    }
+                    return end + 1;
+                }
+                Some(_) => {}
+            }
+        }
+        self.acted = false;
+        let used = parser.advance_until_terminated(self, &line[at..]);
+        if !self.acted {
+            self.pending = true;
+        }
+        at + used.max(1)
+    }
 }
 
-/// The first parameter of a CSI sequence, or `default` when absent or zero.
-fn first(params: &vte::Params, default: u16) -> u16 {
-    params.iter().next().and_then(|p| p.first().copied()).filter(|p| *p != 0).unwrap_or(default)
+/// Adds `range` in `style` to `spans`, joining it to the last span when that
+/// has the same style.
+fn push_span(spans: &mut Vec<StyledSpan>, range: std::ops::Range<usize>, style: Style) {
+    if range.is_empty() {
+        return;
+    }
+    match spans.last_mut() {
+        Some(last) if last.style == style && last.range.end == range.start => last.range.end = range.end,
+        _ => spans.push(StyledSpan { range, style }),
+    }
+}
+
+/// The first parameter of a CSI sequence's bytes; 0 when absent.
+fn first_param(params: &[u8]) -> u16 {
+    params
+        .iter()
+        .take_while(|b| b.is_ascii_digit())
+        .fold(0u16, |n, &d| n.saturating_mul(10).saturating_add(u16::from(d - b'0')))
 }
 
 impl vte::Perform for Screen {
@@ -266,73 +485,112 @@ impl vte::Perform for Screen {
 
     fn csi_dispatch(&mut self, params: &vte::Params, intermediates: &[u8], _ignore: bool, action: char) {
         self.acted = true;
-        if !intermediates.is_empty() {
+        if !intermediates.is_empty() || !action.is_ascii() {
             return;
         }
-        match action {
-            'K' => {
-                let mode = params.iter().next().and_then(|p| p.first().copied()).unwrap_or(0);
-                self.erase_in_line(mode);
+        // The parameters as the bytes they were: `;` between parameters, `:`
+        // between a parameter's parts.
+        let mut bytes = Vec::new();
+        for (i, param) in params.iter().enumerate() {
+            if i > 0 {
+                bytes.push(b';');
             }
-            // Cursor forward, back, and to a column (1-based).
-            'C' => self.cursor = self.clamp(self.cursor.saturating_add(usize::from(first(params, 1)))),
-            'D' => self.cursor = self.cursor.saturating_sub(usize::from(first(params, 1))),
-            'G' => self.cursor = self.clamp(usize::from(first(params, 1)) - 1),
-            _ => {}
+            for (j, part) in param.iter().enumerate() {
+                if j > 0 {
+                    bytes.push(b':');
+                }
+                bytes.extend_from_slice(part.to_string().as_bytes());
+            }
         }
+        self.csi(&bytes, action as u8);
+    }
+}
+
+/// The index of the first byte at or after `at` that is not printable ASCII
+/// (0x20–0x7e), eight bytes at a time.
+fn plain_end(line: &[u8], mut at: usize) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    loop {
+        let w = match line.get(at..at + 8) {
+            Some(word) => u64::from_le_bytes(word.try_into().unwrap_or([0; 8])),
+            None if at >= line.len() => return line.len(),
+            // The last bytes: the line's last word shifted down to them,
+            // with spaces (which are plain) above.
+            None => match line.len().checked_sub(8).and_then(|from| line.get(from..)) {
+                Some(word) => {
+                    let left = line.len() - at;
+                    let w = u64::from_le_bytes(word.try_into().unwrap_or([0; 8])) >> (8 * (8 - left));
+                    w | (ONES * b' ' as u64) << (8 * left)
+                }
+                None => {
+                    return at + line[at..].iter().position(|&b| !(0x20..0x7f).contains(&b)).unwrap_or(line.len() - at);
+                }
+            },
+        };
+        // Bytes of 0x80 and above, below 0x20, and 0x7f (DEL): in each case
+        // the lowest flagged byte is a true one, whatever borrows do above it.
+        let high = w & HIGH;
+        let control = w.wrapping_sub(ONES * 0x20) & !w & HIGH;
+        let del = (w ^ (ONES * 0x7f)).wrapping_sub(ONES) & !(w ^ (ONES * 0x7f)) & HIGH;
+        let special = high | control | del;
+        if special != 0 {
+            return (at + (special.trailing_zeros() / 8) as usize).min(line.len());
+        }
+        at += 8;
     }
 }
 
 /// The text of `line` (one line's bytes, without its line end) as a terminal
-/// would show it.
-///
-/// Text and C0 controls are handled here, a run of text at a time; `vte`
-/// reads each escape sequence, from its `ESC` to its last byte, and stops
-/// there (`advance_until_terminated`), so most bytes never go through a
-/// per-character callback. The result is what `vte` alone would give, except
-/// that DEL (0x7f), which `vte` prints, is dropped as a terminal drops it.
-pub(super) fn render(parser: &mut vte::Parser, screen: &mut Screen, line: &[u8]) -> String {
-    let complete = complete_utf8_end(line);
-    let mut rest = &line[..complete];
-    while !rest.is_empty() {
-        let text_end = memchr::memchr(0x1b, rest).unwrap_or(rest.len());
-        screen.text_and_controls(&rest[..text_end]);
-        rest = &rest[text_end..];
-        if !rest.is_empty() {
-            screen.acted = false;
-            let used = parser.advance_until_terminated(screen, rest);
-            rest = &rest[used.max(1).min(rest.len())..];
-        }
+/// would show it, and its styled spans when the screen keeps styles.
+/// Renders `line` (one line's bytes, without its line end) as a terminal
+/// would show it: the result is [`Screen::line`], with [`Screen::spans`]
+/// when the screen keeps styles.
+pub(super) fn render(parser: &mut vte::Parser, screen: &mut Screen, line: &[u8]) {
+    match std::str::from_utf8(line) {
+        Ok(text) => render_str(parser, screen, text),
+        Err(_) => render_str(parser, screen, &String::from_utf8_lossy(line)),
     }
-    if complete < line.len() {
-        // A character cut off at the line end is shown as U+FFFD, like any
-        // other invalid UTF-8.
-        screen.put(char::REPLACEMENT_CHARACTER);
+}
+
+/// As [`render`], for a line known to be UTF-8.
+pub(super) fn render_str(parser: &mut vte::Parser, screen: &mut Screen, line: &str) {
+    let bytes = line.as_bytes();
+    // The text is at most as long as the line unless the cursor pads it.
+    let mut at = 0;
+    while at < bytes.len() {
+        let run_end = plain_end(bytes, at);
+        if run_end > at {
+            if let Some(run) = line.get(at..run_end) {
+                screen.put_str(run, run.len());
+            }
+            at = run_end;
+            continue;
+        }
+        match bytes[at] {
+            0x1b => at = screen.escape(parser, bytes, at),
+            0x80..=0xff => {
+                let end = at + bytes[at..].iter().position(|&b| b < 0x80).unwrap_or(bytes.len() - at);
+                // The run ends before an ASCII byte, so on a boundary; it
+                // starts on one unless `vte` stopped inside a character.
+                if let Some(run) = line.get(at..end) {
+                    screen.put_str(run, run.chars().count());
+                }
+                at = end;
+            }
+            0x7f => at += 1,
+            control => {
+                vte::Perform::execute(screen, control);
+                at += 1;
+            }
+        }
     }
     // A sequence cut off at the line end does not continue on the next line:
     // CAN (0x18) cancels any sequence in progress and is otherwise ignored.
-    parser.advance(screen, b"\x18");
-    screen.take()
-}
-
-/// Where a UTF-8 character cut off at the end of `bytes` begins, or the
-/// length of `bytes` when it ends on a whole character.
-fn complete_utf8_end(bytes: &[u8]) -> usize {
-    let tail_start = bytes.len().saturating_sub(3);
-    for start in (tail_start..bytes.len()).rev() {
-        let lead = bytes[start];
-        if lead & 0b1100_0000 == 0b1000_0000 {
-            continue; // a continuation byte: look further back
-        }
-        let needed = match lead {
-            0xc0..=0xdf => 2,
-            0xe0..=0xef => 3,
-            0xf0..=0xf7 => 4,
-            _ => 1,
-        };
-        return if bytes.len() - start < needed { start } else { bytes.len() };
+    if std::mem::take(&mut screen.pending) {
+        parser.advance(screen, b"\x18");
     }
-    bytes.len()
+    screen.finish();
 }
 
 #[cfg(test)]
@@ -342,7 +600,9 @@ mod tests {
     use super::*;
 
     fn show(line: &[u8]) -> String {
-        render(&mut vte::Parser::new(), &mut Screen::new(), line)
+        let mut screen = Screen::new(false);
+        render(&mut vte::Parser::new(), &mut screen, line);
+        screen.line().to_owned()
     }
 
     #[test]
@@ -364,8 +624,9 @@ mod tests {
     fn a_flood_of_erase_to_cursor_blanks_each_cell_once() {
         let mut line = std::iter::repeat_n(b'z', 1000).collect::<Vec<u8>>();
         line.extend(b"\x1b[1K".repeat(100_000));
-        let (mut parser, mut screen) = (vte::Parser::new(), Screen::new());
-        assert_eq!(render(&mut parser, &mut screen, &line), " ".repeat(1000));
+        let (mut parser, mut screen) = (vte::Parser::new(), Screen::new(false));
+        render(&mut parser, &mut screen, &line);
+        assert_eq!(screen.line(), " ".repeat(1000));
         assert!(screen.blanked <= 1000, "{} cells blanked for a line of 1000", screen.blanked);
         // What an erase does is what it did before the bound: a cell written
         // after one is blanked by the next.
@@ -382,7 +643,10 @@ mod tests {
         // Strings ended by ST or BEL, and a DCS with its payload, leave nothing.
         assert_eq!(show(b"a\x1b]0;title\x1b\\b\x1b]2;t\x07c"), "abc");
         assert_eq!(show(b"a\x1bPq#0;2;0;0;0#0~~\x1b\\b"), "ab");
-        assert_eq!(show(b"a\x7fb\xc2\x85c\x85d"), "abcd", "DEL and C1 controls are dropped");
+        // DEL is dropped; a C1 character is text and a lone byte of 0x80-0x9f
+        // invalid UTF-8, as on GitLab's page (`encode_utf8_no_detect`).
+        assert_eq!(show(b"a\x7fb\xc2\x85c\x85d"), "ab\u{85}c\u{fffd}d");
+        assert_eq!(show(b"Grundgeb\x81hr"), "Grundgeb\u{fffd}hr");
     }
 
     #[test]
@@ -398,18 +662,23 @@ mod tests {
         assert_eq!(show("na\u{ef}ve\r\u{f1}".as_bytes()), "\u{f1}a\u{ef}ve");
     }
 
-    /// What `vte` alone makes of a line, every byte through its callbacks.
+    /// What `vte` alone makes of a line, every byte through its callbacks,
+    /// after the line is decoded as `String::from_utf8_lossy` decodes it (the
+    /// fast path reads invalid UTF-8 so, as GitLab does).
     fn through_vte_alone(line: &[u8]) -> String {
-        let mut screen = Screen::new();
-        let complete = complete_utf8_end(line);
+        let mut screen = Screen::new(false);
+        let decoded = String::from_utf8_lossy(line);
         let mut parser = vte::Parser::new();
-        parser.advance(&mut screen, &line[..complete]);
-        // What vte holds of a character cut off before `complete` comes out.
+        parser.advance(&mut screen, decoded.as_bytes());
         parser.advance(&mut screen, b"\x18");
-        if complete < line.len() {
-            screen.put(char::REPLACEMENT_CHARACTER);
-        }
-        screen.take()
+        screen.finish();
+        screen.line().to_owned()
+    }
+
+    /// Whether a line holds a C1 character (U+0080 to U+009F), which `vte`
+    /// reads as a control and this renderer, as GitLab does, as text.
+    fn has_c1(line: &[u8]) -> bool {
+        String::from_utf8_lossy(line).chars().any(|c| ('\u{80}'..='\u{9f}').contains(&c))
     }
 
     proptest::proptest! {
@@ -426,13 +695,54 @@ mod tests {
                 proptest::strategy::Just(b"\x1b[4G".to_vec()),
                 proptest::strategy::Just(b"\r".to_vec()),
                 proptest::strategy::Just(b"\x08\t".to_vec()),
-                proptest::strategy::Just("\u{e9}\u{85}\u{20ac}".as_bytes().to_vec()),
+                proptest::strategy::Just("\u{e9}\u{20ac}\u{1f600}".as_bytes().to_vec()),
                 proptest::collection::vec(proptest::prelude::any::<u8>(), 0..6),
                 "[a-z ]{0,8}".prop_map(String::into_bytes),
             ], 0..16)
         ) {
             let line = pieces.concat();
+            proptest::prop_assume!(!has_c1(&line));
             proptest::prop_assert_eq!(show(&line), through_vte_alone(&line));
+        }
+    }
+
+    /// A line rendered with styles, through the in-place paths or (with
+    /// `cells`) through cells from its first character.
+    fn styled(line: &[u8], cells: bool) -> (String, Vec<StyledSpan>) {
+        let mut screen = Screen::new(true);
+        // The style the line begins in, as a previous line may leave it.
+        screen.style.apply(b"35");
+        if cells {
+            screen.cells = Some(Vec::new());
+        }
+        render(&mut vte::Parser::new(), &mut screen, line);
+        (screen.line().to_owned(), screen.spans().to_vec())
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
+
+        #[test]
+        fn styles_written_in_place_are_the_styles_of_cells(
+            pieces in proptest::collection::vec(proptest::prop_oneof![
+                proptest::strategy::Just(b"\x1b[31;1m".to_vec()),
+                proptest::strategy::Just(b"\x1b[0m".to_vec()),
+                proptest::strategy::Just(b"\x1b[44m".to_vec()),
+                proptest::strategy::Just(b"\x1b[38;5;208m".to_vec()),
+                proptest::strategy::Just(b"\x1b[K".to_vec()),
+                proptest::strategy::Just(b"\x1b[1K".to_vec()),
+                proptest::strategy::Just(b"\x1b[2K".to_vec()),
+                proptest::strategy::Just(b"\x1b[3D".to_vec()),
+                proptest::strategy::Just(b"\x1b[2C".to_vec()),
+                proptest::strategy::Just(b"\x1b[5G".to_vec()),
+                proptest::strategy::Just(b"\r".to_vec()),
+                proptest::strategy::Just(b"\x08".to_vec()),
+                proptest::strategy::Just("\u{e9}".as_bytes().to_vec()),
+                "[a-z ]{0,8}".prop_map(String::into_bytes),
+            ], 0..24)
+        ) {
+            let line = pieces.concat();
+            proptest::prop_assert_eq!(styled(&line, false), styled(&line, true));
         }
     }
 

@@ -11,7 +11,7 @@ use futures::{Stream, StreamExt};
 
 use super::{
     decode::LogDecoder,
-    event::{LogEvent, SectionClosed},
+    event::{LogEvent, LogEventRef, SectionClosed},
 };
 
 /// The last lines of something, at most a fixed number of them. A line
@@ -163,8 +163,8 @@ impl LogSummary {
     pub fn of_bytes(log: &[u8], tail_lines: usize) -> LogSummary {
         let mut summary = LogSummary::new(tail_lines);
         let mut decoder = LogDecoder::new();
-        decoder.feed_with(log, &mut |event| summary.add(&event));
-        decoder.finish().iter().for_each(|event| summary.add(event));
+        decoder.feed_ref(log, &mut |event| summary.add_ref(event));
+        decoder.finish_ref(&mut |event| summary.add_ref(event));
         summary
     }
 
@@ -180,17 +180,23 @@ impl LogSummary {
         let mut decoder = LogDecoder::new();
         let mut chunks = std::pin::pin!(chunks);
         while let Some(chunk) = chunks.next().await {
-            decoder.feed_with(&chunk?, &mut |event| summary.add(&event));
+            decoder.feed_ref(&chunk?, &mut |event| summary.add_ref(event));
         }
-        decoder.finish().iter().for_each(|event| summary.add(event));
+        decoder.finish_ref(&mut |event| summary.add_ref(event));
         Ok(summary)
     }
 
     /// Takes one event into account.
     pub fn add(&mut self, event: &LogEvent) {
+        self.add_ref(event.as_event_ref());
+    }
+
+    /// As [`add`](Self::add), for an event lent by
+    /// [`LogDecoder::feed_ref`].
+    pub fn add_ref(&mut self, event: LogEventRef<'_>) {
         match event {
-            LogEvent::Line(line) => {
-                let text: Arc<str> = Arc::from(line.text.as_str());
+            LogEventRef::Line(line) => {
+                let text: Arc<str> = Arc::from(line.text);
                 for at in 0..self.open.len() {
                     let number = self.open[at];
                     if let Some(section) = self.section_mut(number) {
@@ -200,7 +206,7 @@ impl LogSummary {
                 }
                 self.tail.push_shared(text);
             }
-            LogEvent::SectionStart(start) => {
+            LogEventRef::SectionStart(start) => {
                 let number = self.started;
                 self.started += 1;
                 self.sections.push(SectionSummary {
@@ -225,7 +231,7 @@ impl LogSummary {
                     self.drop_oldest_closed();
                 }
             }
-            LogEvent::SectionEnd(end) => {
+            LogEventRef::SectionEnd(end) => {
                 if end.closed == SectionClosed::WithoutStart {
                     return;
                 }
