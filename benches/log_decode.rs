@@ -9,11 +9,16 @@
 //!     cargo bench --bench log_decode -- --rounds 3 --mib 256
 //!
 //! Each variant runs in a child process, so its peak memory is its own; the
-//! `block` variant only builds the block, the memory baseline, and `styles`
-//! is the decoder with styled spans (`LogDecoder::with_styles`). Two more
-//! variants decode logs made to be slow or large: lines of a thousand
-//! characters erased to the cursor 60,000 times each (`\e[1K`), and lines
-//! of `x\e[999C`, which a terminal pads with spaces.
+//! `block` variant only builds the block, the memory baseline. `decoder`
+//! takes every event as an owned `LogEvent` (`feed_with`), `borrowed` as a
+//! lent `LogEventRef` (`feed_ref`), and the `styles` variants do the same
+//! with styled spans (`LogDecoder::with_styles`). `handoff` does none of the
+//! decoding, only what giving out an owned line costs: each record's text
+//! copied into a new `String`, an `Arc` cloned, an event of `LogEvent`'s size
+//! passed to the same kind of callback and dropped. Two more variants decode
+//! logs made to be slow or large: lines of a thousand characters erased to
+//! the cursor 60,000 times each (`\e[1K`), and lines of `x\e[999C`, which a
+//! terminal pads with spaces.
 
 use std::time::Instant;
 
@@ -28,14 +33,15 @@ fn main() {
 
 fn driver(rounds: usize) {
     let mib = server::arg("--mib").unwrap_or_else(|| "1024".into());
-    let variants = ["block", "vte", "decoder", "borrowed", "styles", "styles_borrowed", "erase_flood", "cursor_flood"];
+    let variants =
+        ["block", "vte", "handoff", "decoder", "borrowed", "styles", "styles_borrowed", "erase_flood", "cursor_flood"];
     let results = server::drive(&variants, rounds, &["--mib".to_owned(), mib.clone()]);
     let stat = |name: &str, key: &str| server::stat(&results, name, key);
     println!("\na {mib} MiB CI-shaped job log, median of {rounds} rounds\n");
     println!("| variant | MiB/s | vs vte stripping | lines | peak RSS (MiB) |");
     println!("|---|---:|---:|---:|---:|");
     let base = stat("vte", "mib_per_s");
-    for name in ["vte", "decoder", "borrowed", "styles", "styles_borrowed"] {
+    for name in ["vte", "handoff", "decoder", "borrowed", "styles", "styles_borrowed"] {
         let rate = stat(name, "mib_per_s");
         println!(
             "| {name} | {rate:.0} | {:.3} | {:.0} | {:.1} |",
@@ -163,6 +169,42 @@ fn child(variant: &str) {
                 decoder.feed_with(&block, &mut count);
             }
             decoder.finish().into_iter().for_each(&mut count);
+        }
+        "handoff" => {
+            // An event the size of `LogEvent`: a line's fields and room for
+            // the larger variants.
+            struct Line {
+                text: String,
+                _stream: Option<u8>,
+                _timestamp: Option<chrono::DateTime<chrono::Utc>>,
+                _sections: std::sync::Arc<[String]>,
+                _spans: Vec<(usize, usize)>,
+            }
+            enum Event {
+                Line(Line),
+                _Other([u64; 16]),
+            }
+            assert!(std::mem::size_of::<Event>() >= std::mem::size_of::<Line>());
+            let sections: std::sync::Arc<[String]> = std::sync::Arc::from(vec!["step_1".to_owned()]);
+            let mut count = |event: Event| {
+                if let Event::Line(line) = event {
+                    lines += 1;
+                    std::hint::black_box(line.text);
+                }
+            };
+            let emit: &mut dyn FnMut(Event) = &mut count;
+            for _ in 0..rounds {
+                for record in block.strip_suffix(b"\n").unwrap_or(&block).split(|&b| b == b'\n') {
+                    let text = String::from_utf8_lossy(record.get(32..).unwrap_or(record)).into_owned();
+                    emit(Event::Line(Line {
+                        text,
+                        _stream: None,
+                        _timestamp: None,
+                        _sections: sections.clone(),
+                        _spans: Vec::new(),
+                    }));
+                }
+            }
         }
         "borrowed" | "styles_borrowed" => {
             let mut decoder =

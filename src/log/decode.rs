@@ -358,10 +358,10 @@ impl LogDecoder {
         };
         let marked = match start {
             Some(start) => {
-                let marks = &self.marks[self.marks_passed..];
-                let passed = marks.iter().take_while(|&&mark| mark < start).count();
-                self.marks_passed += passed;
-                marks.get(passed).is_some_and(|&mark| mark < start + record.len())
+                while self.marks.get(self.marks_passed).is_some_and(|&mark| mark < start) {
+                    self.marks_passed += 1;
+                }
+                self.marks.get(self.marks_passed).is_some_and(|&mark| mark < start + record.len())
             }
             None => true,
         };
@@ -441,6 +441,7 @@ impl LogDecoder {
     }
 
     /// A waiting line, given out.
+    #[inline]
     fn give_out(&mut self, chunk: Chunk<'_>, done: Waiting, emit: &mut dyn FnMut(LogEventRef<'_>)) {
         let bytes = done.bytes.get(chunk);
         let line = bytes.strip_suffix(b"\r").unwrap_or(bytes);
@@ -472,6 +473,7 @@ impl LogDecoder {
     /// marker for a section that is not open is dropped and the line goes
     /// on across it.
     #[allow(clippy::too_many_arguments)]
+    #[inline]
     fn line_done(
         &mut self,
         line: &[u8],
@@ -481,16 +483,29 @@ impl LogDecoder {
         timestamp: Option<DateTime<Utc>>,
         emit: &mut dyn FnMut(LogEventRef<'_>),
     ) {
-        let mut found = if marked { find_marker(line) } else { None };
-        if found.is_none() {
+        match if marked { find_marker(line) } else { None } {
             // Most lines: no marker.
-            match text {
-                Some(text) => screen::render_str(&mut self.parser, &mut self.screen, text),
-                None => screen::render(&mut self.parser, &mut self.screen, line),
+            None => {
+                match text {
+                    Some(text) => screen::render_str(&mut self.parser, &mut self.screen, text),
+                    None => screen::render(&mut self.parser, &mut self.screen, line),
+                }
+                self.emit_line(stream, timestamp, emit);
             }
-            self.emit_line(stream, timestamp, emit);
-            return;
+            found => self.line_with_markers(line, found, stream, timestamp, emit),
         }
+    }
+
+    /// A line with a marker, `found` its first.
+    #[inline(never)]
+    fn line_with_markers<'l>(
+        &mut self,
+        line: &'l [u8],
+        mut found: Option<(usize, Marker, &'l [u8])>,
+        stream: Option<OutputStream>,
+        timestamp: Option<DateTime<Utc>>,
+        emit: &mut dyn FnMut(LogEventRef<'_>),
+    ) {
         // Text of the line not given out yet: its pieces between markers.
         let mut pending: Vec<&[u8]> = Vec::new();
         let mut rest = line;

@@ -61,6 +61,8 @@ pub(crate) struct Screen {
     styles: bool,
     style: Style,
     runs: Vec<(usize, Style)>,
+    /// What SGR sequences seen lately made of the styles they met.
+    sgr: SgrCache,
     /// The line last rendered, and its styled spans.
     line: String,
     spans: Vec<StyledSpan>,
@@ -68,6 +70,44 @@ pub(crate) struct Screen {
     /// once.
     #[cfg(test)]
     blanked: usize,
+}
+
+/// The last few SGR sequences with the style each met and the style it
+/// made: a log repeats a handful of them (`\e[0m`, `\e[32m`, `\e[36;1m`),
+/// each read twice over (a terminal's way and GitLab's) the first time only.
+#[derive(Default)]
+struct SgrCache {
+    entries: [(Style, [u8; SGR_KEY], u8, Style); SGR_ENTRIES],
+    next: usize,
+}
+
+const SGR_KEY: usize = 16;
+const SGR_ENTRIES: usize = 8;
+
+impl SgrCache {
+    fn apply(&mut self, before: Style, params: &[u8]) -> Style {
+        // A reset, the most common, needs no reading (GitLab drops the
+        // empty command after `0;`).
+        if matches!(params, b"" | b"0" | b"0;") {
+            return Style::default();
+        }
+        let Some(len) = u8::try_from(params.len()).ok().filter(|&len| usize::from(len) <= SGR_KEY) else {
+            let mut after = before;
+            after.apply(params);
+            return after;
+        };
+        let mut key = [0u8; SGR_KEY];
+        key[..params.len()].copy_from_slice(params);
+        if let Some((_, _, _, after)) = self.entries.iter().find(|(b, k, l, _)| *l == len && *k == key && *b == before)
+        {
+            return *after;
+        }
+        let mut after = before;
+        after.apply(params);
+        self.entries[self.next] = (before, key, len, after);
+        self.next = (self.next + 1) % SGR_ENTRIES;
+        after
+    }
 }
 
 /// Spaces to blank text with, a slice at a time.
@@ -86,6 +126,7 @@ impl Screen {
             styles,
             style: Style::default(),
             runs: Vec::new(),
+            sgr: SgrCache::default(),
             line: String::new(),
             spans: Vec::new(),
             #[cfg(test)]
@@ -391,7 +432,7 @@ impl Screen {
             b'C' => self.cursor = self.clamp(self.cursor.saturating_add(usize::from(first(1)))),
             b'D' => self.cursor = self.cursor.saturating_sub(usize::from(first(1))),
             b'G' => self.cursor = self.clamp(usize::from(first(1)) - 1),
-            b'm' if self.styles => self.style.apply(params),
+            b'm' if self.styles => self.style = self.sgr.apply(self.style, params),
             _ => {}
         }
     }
